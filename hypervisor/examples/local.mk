@@ -1,0 +1,1 @@
+# hypervisor/examples: filled in by its owner

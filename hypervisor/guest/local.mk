@@ -1,0 +1,1 @@
+# hypervisor/guest: filled in by its owner

@@ -1,0 +1,95 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "config.h"
+#include "log.h"
+#include "mem.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: %s [ CORE OPTIONS ] [ MODULE OPTIONS ] [ -- ] KERNEL [ ARGS ]\n"
+               "KERNEL is the filename of the unikernel to run.\n"
+               "ARGS are optional arguments passed to KERNEL.\n"
+               "Core options:\n"
+               "  [ --mem=512 ] (guest memory in MB)\n"
+               "  --help (display this help)\n"
+               "  --version (display version information)\n"
+               "  --no-sandbox (do not install the seccomp filter; debugging only)\n"
+               "Compiled-in modules: core block net dumpcore\n"
+               "Module options:\n", hv_progname());
+    for (int i = 0; hv_modules[i] != NULL; i++) {
+        if (hv_modules[i]->option != NULL)
+            fputs(hv_modules[i]->usage, f);
+    }
+}
+
+int hv_args_locate(struct hv *hv, int argc, char **argv)
+{
+    int i = 1;
+    for (; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            hv->opt_argc = i - 1;
+            i++;
+            break;
+        }
+        if (argv[i][0] != '-') {
+            hv->opt_argc = i - 1;
+            break;
+        }
+        if (strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 1;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            fprintf(stderr, "%s %s (hvt tender)\nABI version %d\n", hv_progname(),
+                    PACKAGE_VERSION, HVT_ABI_VERSION);
+            return 0;
+        }
+    }
+    if (i >= argc) {
+        hv_err("Missing KERNEL operand");
+        usage(stderr);
+        return 1;
+    }
+    hv->opt_argv = argv + 1;
+    hv->kernel = argv[i];
+    hv->guest_argv = argv + i + 1;
+    hv->guest_argc = argc - i - 1;
+    return HV_ARGS_RUN;
+}
+
+static int apply_one(struct hv *hv, const char *arg)
+{
+    if (strncmp(arg, "--mem=", 6) == 0) {
+        if (hv_mem_parse_mib(arg + 6, &hv->mem_request) < 0) {
+            hv_err("Malformed argument to --mem: '%s'", arg + 6);
+            return -1;
+        }
+        return 0;
+    }
+    if (strcmp(arg, "--no-sandbox") == 0) {
+        hv->sandbox = false;
+        return 0;
+    }
+    for (int i = 0; hv_modules[i] != NULL; i++) {
+        if (hv_modules[i]->option == NULL)
+            continue;
+        int rc = hv_modules[i]->option(hv, arg);
+        if (rc <= 0)
+            return rc;
+    }
+    return -1;
+}
+
+int hv_args_apply(struct hv *hv)
+{
+    for (int i = 0; i < hv->opt_argc; i++) {
+        if (apply_one(hv, hv->opt_argv[i]) < 0) {
+            hv_err("Invalid option: `%s'", hv->opt_argv[i]);
+            usage(stderr);
+            return -1;
+        }
+    }
+    return 0;
+}

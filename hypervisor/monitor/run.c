@@ -1,0 +1,138 @@
+#include <errno.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+
+#include "kvm.h"
+#include "log.h"
+#include "run.h"
+
+void hv_hypercall_register(struct hv *hv, int nr, hv_hypercall_fn fn)
+{
+    if (nr > 0 && nr < HVT_HYPERCALL_MAX)
+        hv->hypercalls[nr] = fn;
+}
+
+static enum hv_action handle_io(struct hv *hv)
+{
+    const struct kvm_run *run = hv->vcpu.run;
+    unsigned port = run->io.port;
+    if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 || run->io.count != 1 ||
+        port < HVT_HYPERCALL_PIO_BASE || port >= HVT_HYPERCALL_PIO_BASE + HVT_HYPERCALL_MAX)
+        return hv_guest_fault(hv, "Invalid guest port access: port=0x%x (%s, %u byte%s, "
+                              "count %u), rip=0x%llx", port,
+                              run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
+                              run->io.size, run->io.size == 1 ? "" : "s", run->io.count,
+                              (unsigned long long)hv_kvm_rip(hv));
+
+    unsigned nr = port - HVT_HYPERCALL_PIO_BASE;
+    hv_hypercall_fn fn = hv->hypercalls[nr];
+    if (fn == NULL)
+        return hv_guest_fault(hv, "Invalid guest hypercall: num=%u, rip=0x%llx", nr,
+                              (unsigned long long)hv_kvm_rip(hv));
+    /* The argument is a 32-bit GPA, zero-extended. */
+    uint32_t gpa = *(const uint32_t *)((const uint8_t *)run + run->io.data_offset);
+    return fn(hv, gpa);
+}
+
+static const char *exit_name(uint32_t reason)
+{
+    switch (reason) {
+    case KVM_EXIT_UNKNOWN: return "UNKNOWN";
+    case KVM_EXIT_EXCEPTION: return "EXCEPTION";
+    case KVM_EXIT_HLT: return "HLT: the guest halted the CPU; idle with POLL instead";
+    case KVM_EXIT_MMIO: return "MMIO: access outside guest RAM";
+    case KVM_EXIT_SHUTDOWN: return "SHUTDOWN: triple fault";
+    case KVM_EXIT_DEBUG: return "DEBUG";
+    case KVM_EXIT_IRQ_WINDOW_OPEN: return "IRQ_WINDOW_OPEN";
+    case KVM_EXIT_SYSTEM_EVENT: return "SYSTEM_EVENT";
+    default: return "unexpected";
+    }
+}
+
+static enum hv_action handle_mmio(struct hv *hv)
+{
+    const struct kvm_run *run = hv->vcpu.run;
+    /* A write to guest RAM that is read-only on the host (an R or X
+     * segment) arrives as MMIO on some kernels instead of EFAULT. */
+    if (run->mmio.is_write && run->mmio.phys_addr < hv->mem.alloc)
+        return hv_guest_fault(hv, "KVM: host/guest translation fault: rip=0x%llx, "
+                              "write to read-only guest memory at gpa=0x%llx",
+                              (unsigned long long)hv_kvm_rip(hv),
+                              (unsigned long long)run->mmio.phys_addr);
+    return hv_guest_fault(hv, "KVM: unhandled exit: exit_reason=0x%x (%s), rip=0x%llx, "
+                          "gpa=0x%llx", KVM_EXIT_MMIO, exit_name(KVM_EXIT_MMIO),
+                          (unsigned long long)hv_kvm_rip(hv),
+                          (unsigned long long)run->mmio.phys_addr);
+}
+
+static enum hv_action handle_internal_error(struct hv *hv)
+{
+    const struct kvm_run *run = hv->vcpu.run;
+    uint32_t sub = run->internal.suberror;
+    if (sub != KVM_INTERNAL_ERROR_EMULATION)
+        return hv_guest_fault(hv, "KVM: internal error exit: suberror=0x%x, rip=0x%llx", sub,
+                              (unsigned long long)hv_kvm_rip(hv));
+    /* Nested or old hosts emulate some guest instructions in KVM; x87, SSE
+     * and AVX instructions cannot be emulated there. */
+    char bytes[3 * 16 + 1] = "";
+    if (run->emulation_failure.ndata >= 3 &&
+        (run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)) {
+        unsigned n = run->emulation_failure.insn_size;
+        if (n > 15)
+            n = 15;
+        for (unsigned i = 0; i < n; i++) {
+            static const char hex[] = "0123456789abcdef";
+            uint8_t b = run->emulation_failure.insn_bytes[i];
+            bytes[3 * i] = ' ';
+            bytes[3 * i + 1] = hex[b >> 4];
+            bytes[3 * i + 2] = hex[b & 15];
+            bytes[3 * i + 3] = '\0';
+        }
+    }
+    return hv_guest_fault(hv, "KVM: internal error exit: suberror=0x%x (instruction emulation "
+                          "failed), rip=0x%llx%s%s: the guest used an instruction this host's "
+                          "KVM cannot emulate (x87/SSE/AVX on a nested host?)", sub,
+                          (unsigned long long)hv_kvm_rip(hv), bytes[0] ? ", bytes:" : "",
+                          bytes);
+}
+
+static enum hv_action handle_exit(struct hv *hv)
+{
+    const struct kvm_run *run = hv->vcpu.run;
+    switch (run->exit_reason) {
+    case KVM_EXIT_IO:
+        return handle_io(hv);
+    case KVM_EXIT_MMIO:
+        return handle_mmio(hv);
+    case KVM_EXIT_INTERNAL_ERROR:
+        return handle_internal_error(hv);
+    case KVM_EXIT_FAIL_ENTRY:
+        return hv_guest_fault(hv, "KVM: entry failure: hw_entry_failure_reason=0x%llx, "
+                              "rip=0x%llx",
+                              (unsigned long long)run->fail_entry.hardware_entry_failure_reason,
+                              (unsigned long long)hv_kvm_rip(hv));
+    default:
+        return hv_guest_fault(hv, "KVM: unhandled exit: exit_reason=0x%x (%s), rip=0x%llx",
+                              run->exit_reason, exit_name(run->exit_reason),
+                              (unsigned long long)hv_kvm_rip(hv));
+    }
+}
+
+int hv_run(struct hv *hv)
+{
+    for (;;) {
+        if (ioctl(hv->vcpu.fd, KVM_RUN, 0) < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            if (errno == EFAULT) {
+                hv_guest_fault(hv, "KVM: host/guest translation fault: rip=0x%llx",
+                               (unsigned long long)hv_kvm_rip(hv));
+                return hv->exit_status;
+            }
+            hv_err("KVM: ioctl (RUN) failed: %m");
+            return 1;
+        }
+        if (handle_exit(hv) == HV_STOP)
+            return hv->exit_status;
+    }
+}

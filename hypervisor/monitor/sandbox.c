@@ -1,0 +1,89 @@
+/*
+ * After set-up the monitor needs only the run loop's system calls, on the
+ * file descriptors it already holds. Everything else -- open, socket,
+ * fork, exec, mmap -- kills the process. Arguments are checked where that
+ * is cheap: ioctl only on the vCPU with three requests, I/O only on the
+ * fds each call is for.
+ */
+#include <errno.h>
+#include <string.h>
+#include <linux/kvm.h>
+#include <seccomp.h>
+#include <sys/personality.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sandbox.h"
+
+#define ALLOW(ctx, call, ...) \
+    seccomp_rule_add((ctx), SCMP_ACT_ALLOW, SCMP_SYS(call), __VA_ARGS__)
+#define ON_FD(fd) SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)(fd))
+
+static int allow_device_io(scmp_filter_ctx ctx, const struct hv *hv)
+{
+    int rc = 0;
+    for (uint32_t i = 1; i < hv->mft->entries && rc == 0; i++) {
+        const struct mft_entry *e = &hv->mft->e[i];
+        int fd = hv->dev[i].fd;
+        if (!e->attached)
+            continue;
+        if (e->type == MFT_DEV_BLOCK_BASIC)
+            rc = ALLOW(ctx, pread64, 1, ON_FD(fd)) | ALLOW(ctx, pwrite64, 1, ON_FD(fd));
+        else if (e->type == MFT_DEV_NET_BASIC)
+            rc = ALLOW(ctx, read, 1, ON_FD(fd)) | ALLOW(ctx, write, 1, ON_FD(fd));
+    }
+    return rc;
+}
+
+static int allow_dumpcore(scmp_filter_ctx ctx, const struct hv *hv)
+{
+    if (hv->dumpcore.dirfd < 0)
+        return 0;
+    /* The core file: created in the directory opened at set-up only. */
+    return ALLOW(ctx, openat, 1, ON_FD(hv->dumpcore.dirfd)) |
+           ALLOW(ctx, lseek, 1, ON_FD(hv->mem.fd)) |
+           ALLOW(ctx, pread64, 1, ON_FD(hv->mem.fd)) |
+           ALLOW(ctx, pwrite64, 0) | ALLOW(ctx, ftruncate, 0) | ALLOW(ctx, close, 0);
+}
+
+static int build(scmp_filter_ctx ctx, const struct hv *hv)
+{
+    int vcpu = hv->vcpu.fd;
+    return ALLOW(ctx, ioctl, 2, ON_FD(vcpu), SCMP_A1(SCMP_CMP_EQ, KVM_RUN)) |
+           ALLOW(ctx, ioctl, 2, ON_FD(vcpu), SCMP_A1(SCMP_CMP_EQ, KVM_GET_REGS)) |
+           ALLOW(ctx, ioctl, 2, ON_FD(vcpu), SCMP_A1(SCMP_CMP_EQ, KVM_GET_SREGS)) |
+           ALLOW(ctx, write, 1, ON_FD(STDOUT_FILENO)) |
+           ALLOW(ctx, write, 1, ON_FD(STDERR_FILENO)) |
+           ALLOW(ctx, epoll_wait, 1, ON_FD(hv->poll.epfd)) |
+           ALLOW(ctx, epoll_pwait, 1, ON_FD(hv->poll.epfd)) |
+           ALLOW(ctx, timerfd_settime, 1, ON_FD(hv->poll.timerfd)) |
+           ALLOW(ctx, clock_gettime, 0) |
+           ALLOW(ctx, rt_sigreturn, 0) | ALLOW(ctx, rt_sigprocmask, 0) |
+           ALLOW(ctx, exit_group, 0) | ALLOW(ctx, exit, 0) |
+           allow_device_io(ctx, hv) | allow_dumpcore(ctx, hv);
+}
+
+int hv_sandbox_enter(struct hv *hv)
+{
+    int pers = personality(0xffffffff);
+    if (pers >= 0 && (pers & READ_IMPLIES_EXEC)) {
+        hv_err("Cowardly refusing to run with a sys_personality of READ_IMPLIES_EXEC");
+        return -1;
+    }
+    if (!hv->sandbox)
+        return 0;
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+    if (ctx == NULL) {
+        hv_err("sandbox: seccomp_init failed");
+        return -1;
+    }
+    int rc = build(ctx, hv);
+    if (rc == 0)
+        rc = seccomp_load(ctx);     /* also sets no_new_privs */
+    seccomp_release(ctx);
+    if (rc != 0) {
+        hv_err("sandbox: cannot install the seccomp filter: %s", strerror(-rc));
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,19 @@
+# Unit tests (cmocka, TAP output): pure logic, no KVM.
+UNIT_TESTS = tests/unit/test-hv-mem tests/unit/test-hv-manifest tests/unit/test-hv-elf
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/hypervisor/monitor
+UNIT_HV_LIBS = hypervisor/monitor/libhv.a $(SECCOMP_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_hv_mem_SOURCES = tests/unit/test-hv-mem.c
+tests_unit_test_hv_mem_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_hv_mem_LDADD = $(UNIT_HV_LIBS)
+
+tests_unit_test_hv_manifest_SOURCES = tests/unit/test-hv-manifest.c
+tests_unit_test_hv_manifest_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_hv_manifest_LDADD = $(UNIT_HV_LIBS)
+
+tests_unit_test_hv_elf_SOURCES = tests/unit/test-hv-elf.c
+tests_unit_test_hv_elf_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_hv_elf_LDADD = $(UNIT_HV_LIBS)
