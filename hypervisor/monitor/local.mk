@@ -23,4 +23,5 @@ hypervisor_monitor_libhv_a_SOURCES = \
 hypervisor_monitor_libhv_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS)
 
 hypervisor_monitor_skiff_hv_SOURCES = hypervisor/monitor/main.c
+hypervisor_monitor_skiff_hv_LDFLAGS = $(HV_LDFLAGS)
 hypervisor_monitor_skiff_hv_LDADD = hypervisor/monitor/libhv.a $(SECCOMP_LIBS)

@@ -153,7 +153,8 @@ static int start(struct hv *hv)
         hv_err("%s: Could not open: %m", hv->kernel);
         return -1;
     }
-    if (check_abi(hv) < 0 || load_manifest(hv) < 0 || hv_args_apply(hv) < 0)
+    if (check_abi(hv) < 0 || load_manifest(hv) < 0 || hv_args_apply(hv) < 0 ||
+        hv_sandbox_close_inherited(hv) < 0)
         return -1;
     install_signals();
     if (setup_memory(hv) < 0 || hv_kvm_init(hv) < 0)

@@ -10,6 +10,7 @@
 #include <linux/kvm.h>
 #include <seccomp.h>
 #include <sys/personality.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -61,6 +62,36 @@ static int build(scmp_filter_ctx ctx, const struct hv *hv)
            ALLOW(ctx, rt_sigreturn, 0) | ALLOW(ctx, rt_sigprocmask, 0) |
            ALLOW(ctx, exit_group, 0) | ALLOW(ctx, exit, 0) |
            allow_device_io(ctx, hv) | allow_dumpcore(ctx, hv);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
+}
+
+int hv_sandbox_close_inherited(const struct hv *hv)
+{
+    int keep[MFT_MAX_ENTRIES + 2];
+    size_t n = 0;
+    keep[n++] = hv->kernel_fd;
+    for (int i = 1; i < MFT_MAX_ENTRIES; i++) {
+        if (hv->dev[i].fd >= 0)
+            keep[n++] = hv->dev[i].fd;
+    }
+    qsort(keep, n, sizeof keep[0], cmp_int);
+    unsigned lo = STDERR_FILENO + 1;
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned)keep[i] > lo && close_range(lo, (unsigned)keep[i] - 1, 0) < 0)
+            goto fail;
+        if ((unsigned)keep[i] >= lo)
+            lo = (unsigned)keep[i] + 1;
+    }
+    if (close_range(lo, ~0U, 0) < 0)
+        goto fail;
+    return 0;
+fail:
+    hv_err("cannot close inherited file descriptors: %m");
+    return -1;
 }
 
 int hv_sandbox_enter(struct hv *hv)

@@ -4,6 +4,13 @@
 
 #include "hv.h"
 
+/*
+ * Close every descriptor above stderr that the monitor did not open or
+ * adopt (--net:NAME=@FD): a guest's monitor must not hold its parent's
+ * files. Call once the options are applied, before anything else opens.
+ */
+int hv_sandbox_close_inherited(const struct hv *hv);
+
 /* Refuse READ_IMPLIES_EXEC, then install the filter. Returns 0 or -1. */
 int hv_sandbox_enter(struct hv *hv);
 

@@ -1,0 +1,65 @@
+/*
+ * Declaring an application manifest (the MFT1 note).
+ *
+ * Every image carries exactly one manifest, naming the devices it needs:
+ *
+ *     SKIFF_MANIFEST(SKIFF_BLOCK("storage"), SKIFF_NET("service0"));
+ *     SKIFF_MANIFEST_NONE();
+ *
+ * at file scope in one source file. The macros emit the note the monitor
+ * reads before it starts the guest: entry 0 is the reserved entry, the
+ * devices follow in order, so the first device gets handle 1. Names are
+ * 1..67 characters [A-Za-z0-9]; at most 63 devices fit. The linker script
+ * refuses to link an image without a manifest.
+ */
+#ifndef SKIFF_MANIFEST_H
+#define SKIFF_MANIFEST_H
+
+#include <stdint.h>
+#include "hvt_abi.h"
+
+/* ELF note header with the 6-byte name "Solo5" padded to 8 bytes. */
+struct skiff_note_header {
+    uint32_t namesz;
+    uint32_t descsz;
+    uint32_t type;
+    char name[8];
+};
+
+/* A block device (BLOCK_BASIC) called NAME. */
+#define SKIFF_BLOCK(n) { .name = n, .type = MFT_DEV_BLOCK_BASIC }
+/* A network device (NET_BASIC) called NAME. */
+#define SKIFF_NET(n) { .name = n, .type = MFT_DEV_NET_BASIC }
+
+#define SKIFF_MFT_RESERVED_ { .name = "", .type = MFT_RESERVED_FIRST }
+
+#define SKIFF_MFT_COUNT_(...) \
+    (sizeof((const struct mft_entry[]){ __VA_ARGS__ }) / sizeof(struct mft_entry))
+
+/* The note: header, 4 zero pad bytes so that struct mft is 8-aligned,
+ * then struct mft itself. descsz counts the pad. */
+#define SKIFF_MFT_EMIT_(n, ...)                                              \
+    _Static_assert((n) <= MFT_MAX_ENTRIES, "at most 63 devices");            \
+    __attribute__((section(".note.skiff.manifest"), used, aligned(8)))      \
+    const struct {                                                           \
+        struct skiff_note_header hdr;                                        \
+        uint32_t pad;                                                        \
+        uint32_t version;                                                    \
+        uint32_t entries;                                                    \
+        struct mft_entry e[(n)];                                             \
+    } skiff_manifest = {                                                     \
+        { HVT_NOTE_NAMESZ,                                                   \
+          HVT_NOTE_MFT1_PAD + 8 + (uint32_t)sizeof(struct mft_entry) * (n),  \
+          HVT_NOTE_TYPE_MFT1, HVT_NOTE_NAME },                               \
+        0, MFT_VERSION, (n), { __VA_ARGS__ }                                 \
+    }
+
+#define SKIFF_MFT_ENTRIES_(...) \
+    SKIFF_MFT_EMIT_(SKIFF_MFT_COUNT_(__VA_ARGS__), __VA_ARGS__)
+
+/* Declare the devices this image needs (up to 63). */
+#define SKIFF_MANIFEST(...) SKIFF_MFT_ENTRIES_(SKIFF_MFT_RESERVED_, __VA_ARGS__)
+/* Declare that this image needs no devices. */
+#define SKIFF_MANIFEST_NONE() SKIFF_MFT_ENTRIES_(SKIFF_MFT_RESERVED_)
+
+#endif /* SKIFF_MANIFEST_H */

@@ -1,0 +1,57 @@
+/*
+ * Clocks and waiting. Monotonic time is the TSC scaled by a fixed-point
+ * factor: ns = (ticks * mult) >> 32, with the product taken at 128 bits
+ * (one MUL) so it cannot overflow; the only division runs once, at 64 bits.
+ */
+#include "internal.h"
+
+#define CLOCK_SHIFT 32
+
+static uint64_t tsc_base;
+static uint64_t tsc_mult;
+
+void skiff_clock_init(uint64_t cpu_cycle_freq)
+{
+    if (cpu_cycle_freq == 0)
+        skiff_abort("monitor reports a TSC frequency of 0");
+    /* 1e9 << 32 < 2^62: fits, and mult fits for any frequency >= 1 Hz. */
+    tsc_mult = (1000000000ULL << CLOCK_SHIFT) / cpu_cycle_freq;
+    tsc_base = skiff_rdtsc();
+}
+
+uint64_t skiff_clock_monotonic(void)
+{
+    uint64_t ticks = skiff_rdtsc() - tsc_base;
+
+    return (uint64_t)(((unsigned __int128)ticks * tsc_mult) >> CLOCK_SHIFT);
+}
+
+uint64_t skiff_clock_wall(void)
+{
+    volatile struct hvt_hc_walltime w = { 0 };
+
+    skiff_hypercall(HVT_HYPERCALL_WALLTIME, &w);
+    return w.nsecs;
+}
+
+void skiff_yield(uint64_t deadline, uint64_t *ready_set)
+{
+    uint64_t now = skiff_clock_monotonic();
+    volatile struct hvt_hc_poll p = {
+        /* POLL takes a relative timeout; a past deadline just checks. */
+        .timeout_nsecs = deadline > now ? deadline - now : 0,
+    };
+
+    skiff_hypercall(HVT_HYPERCALL_POLL, &p);
+    if (ready_set)
+        *ready_set = p.ready_set;
+}
+
+void skiff_sleep_ns(uint64_t ns)
+{
+    uint64_t deadline = skiff_clock_monotonic() + ns;
+
+    /* POLL returns early when a network device has input. */
+    while (skiff_clock_monotonic() < deadline)
+        skiff_yield(deadline, 0);
+}
