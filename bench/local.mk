@@ -1,9 +1,8 @@
 # bench: `make bench` builds the benchmark programs, runs them against the
 # skiff-hv of this build, prints a table and writes bench/results.json.
 # They are EXTRA_PROGRAMS: built only here, never by `make` or `make check`.
-# (EXTRA_PROGRAMS is set here, as no other fragment uses it: one that
-# does should move the `=` to Makefile.am and use `+=` in both.)
-EXTRA_PROGRAMS = bench/mkbenchguest bench/kvm-bare bench/hv-startup bench/hv-hypercall
+# (EXTRA_PROGRAMS is declared in Makefile.am; fragments add to it.)
+EXTRA_PROGRAMS += bench/mkbenchguest bench/kvm-bare bench/hv-startup bench/hv-hypercall
 
 bench_mkbenchguest_SOURCES = bench/mkbenchguest.c
 bench_kvm_bare_SOURCES = bench/kvm-bare.c

@@ -12,6 +12,8 @@ AM_TESTS_ENVIRONMENT = \
 	SKIFF_GUESTS='$(abs_top_builddir)/tests/guests'; export SKIFF_GUESTS; \
 	SKIFF_EXAMPLES='$(abs_top_builddir)/hypervisor/examples'; export SKIFF_EXAMPLES; \
 	SKIFF_TOOLS='$(abs_top_builddir)/tests/tools'; export SKIFF_TOOLS; \
+	SKIFF_HOSTD='$(abs_top_builddir)/daemon/hostd'; export SKIFF_HOSTD; \
+	SKIFF_CLI='$(abs_top_builddir)/client/skiff'; export SKIFF_CLI; \
 	SKIFF_SRCDIR='$(abs_top_srcdir)'; export SKIFF_SRCDIR;
 
 EXTRA_DIST += tests/integration/helpers.bash

@@ -169,6 +169,44 @@ struct mft {
 
 #define MFT_SIZE(n) (sizeof(struct mft) + (size_t)(n) * sizeof(struct mft_entry))
 
+/*
+ * Skiff extensions. A guest opts in with a note of its own (name "Skiff",
+ * type SKF1, first in its own PT_NOTE like the Solo5 notes), so plain hvt
+ * guests never see them.
+ *
+ * Control events: when the management daemon asks the guest to shut down
+ * or reboot, POLL reports bit 0 of ready_set (handle 0 is the manifest's
+ * reserved entry, never a device) and returns at once; the guest then
+ * makes the CONTROL hypercall to read (and clear) the request.
+ */
+#define SKIFF_NOTE_NAME       "Skiff"
+#define SKIFF_NOTE_NAMESZ     6
+#define SKIFF_NOTE_TYPE_EXT1  0x31464B53U /* "SKF1" */
+#define SKIFF_NOTE_EXT1_MAX   64
+
+#define SKIFF_EXT_CONTROL_EVENTS  (1U << 0)
+
+struct skiff_ext1_desc {
+    uint32_t version;         /* 1 */
+    uint32_t features;        /* SKIFF_EXT_* the guest handles */
+    uint64_t reserved[2];     /* 0 */
+};
+
+#define SKIFF_HYPERCALL_CONTROL   32          /* port 0x520 */
+#define SKIFF_READY_CONTROL       (1ULL << 0) /* POLL ready_set bit */
+
+enum skiff_control_request {
+    SKIFF_CONTROL_NONE = 0,
+    SKIFF_CONTROL_SHUTDOWN = 1,
+    SKIFF_CONTROL_REBOOT = 2
+};
+
+struct skiff_hc_control {
+    uint32_t request;         /* OUT: enum skiff_control_request */
+    uint32_t pad;
+    uint64_t reserved;
+};
+
 /* Layout pins (the ABI document gives every size and offset). */
 _Static_assert(sizeof(struct hvt_boot_info) == 56, "boot info size");
 _Static_assert(offsetof(struct hvt_boot_info, host_features) == 40, "host_features");
@@ -188,5 +226,7 @@ _Static_assert(offsetof(struct mft_entry, b) == 88, "mft b");
 _Static_assert(offsetof(struct mft_entry, attached) == 96, "mft attached");
 _Static_assert(offsetof(struct mft_net_basic, mtu) == 6, "mtu");
 _Static_assert(sizeof(struct mft) == 8, "mft header");
+_Static_assert(sizeof(struct skiff_ext1_desc) == 24, "skiff ext1");
+_Static_assert(sizeof(struct skiff_hc_control) == 16, "skiff control");
 
 #endif /* SKIFF_HVT_ABI_H */

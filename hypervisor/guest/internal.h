@@ -5,6 +5,8 @@
 #ifndef SKIFF_GUEST_INTERNAL_H
 #define SKIFF_GUEST_INTERNAL_H
 
+#include <stdbool.h>
+
 #include "skiff/guest.h"
 #include "skiff/hypercall.h"
 
@@ -25,6 +27,11 @@ const char *skiff_cmdline_init(const char *raw);
 void skiff_clock_init(uint64_t cpu_cycle_freq);
 void skiff_mem_init(uint64_t mem_size);
 void skiff_tls_init(void);
+
+/* After POLL reported SKIFF_READY_CONTROL: fetch the request with the
+ * CONTROL hypercall (only if the image opted in) and keep it. Returns
+ * whether a request was received. */
+bool skiff_control_fetch(void);
 
 /* HALT with STATUS and an optional trap-frame COOKIE; never returns. */
 _Noreturn void skiff_halt(int status, const void *cookie);

@@ -34,6 +34,7 @@ GUEST_LIB_SRCS = \
 	hypervisor/guest/block.c \
 	hypervisor/guest/cmdline.c \
 	hypervisor/guest/console.c \
+	hypervisor/guest/control.c \
 	hypervisor/guest/cpu.c \
 	hypervisor/guest/device.c \
 	hypervisor/guest/exit.c \

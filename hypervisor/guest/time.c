@@ -43,15 +43,23 @@ void skiff_yield(uint64_t deadline, uint64_t *ready_set)
     };
 
     skiff_hypercall(HVT_HYPERCALL_POLL, &p);
+
+    uint64_t ready = p.ready_set;
+
+    /* Bit 0 is no device (handle 0 is reserved): it means a control
+     * request waits, and it is reported only if it was fetched. */
+    if ((ready & SKIFF_READY_CONTROL) && !skiff_control_fetch())
+        ready &= ~SKIFF_READY_CONTROL;
     if (ready_set)
-        *ready_set = p.ready_set;
+        *ready_set = ready;
 }
 
 void skiff_sleep_ns(uint64_t ns)
 {
     uint64_t deadline = skiff_clock_monotonic() + ns;
 
-    /* POLL returns early when a network device has input. */
+    /* POLL returns early when a network device has input or a control
+     * request arrives (kept by the runtime, so the next POLL blocks). */
     while (skiff_clock_monotonic() < deadline)
         skiff_yield(deadline, 0);
 }

@@ -16,6 +16,9 @@ static void usage(FILE *f)
                "  --help (display this help)\n"
                "  --version (display version information)\n"
                "  --no-sandbox (do not install the seccomp filter; debugging only)\n"
+               "Managed mode (driven by hostd):\n"
+               "  --control=PATH (serve the control protocol on a UNIX socket at PATH)\n"
+               "  --start-paused (with --control: do not run the guest until unpaused)\n"
                "Compiled-in modules: core block net dumpcore\n"
                "Module options:\n", hv_progname());
     for (int i = 0; hv_modules[i] != NULL; i++) {
@@ -66,6 +69,14 @@ static int apply_one(struct hv *hv, const char *arg)
             hv_err("Malformed argument to --mem: '%s'", arg + 6);
             return -1;
         }
+        return 0;
+    }
+    if (strncmp(arg, "--control=", 10) == 0 && arg[10] != '\0') {
+        hv->control_path = arg + 10;
+        return 0;
+    }
+    if (strcmp(arg, "--start-paused") == 0) {
+        hv->start_paused = true;
         return 0;
     }
     if (strcmp(arg, "--no-sandbox") == 0) {

@@ -99,7 +99,8 @@ static int note_size_error(const struct image *im, int i, const char *why)
 }
 
 /* Look at the first note of PT_NOTE segment i. */
-static int note_in_segment(const struct image *im, int i, uint32_t type, size_t max_descsz,
+static int note_in_segment(const struct image *im, int i, const char *name, uint32_t type,
+                           size_t max_descsz,
                            size_t align, void **desc, size_t *len)
 {
     const Elf64_Phdr *ph = &im->ph[i];
@@ -114,7 +115,7 @@ static int note_in_segment(const struct image *im, int i, uint32_t type, size_t 
     } hdr;
     if (read_at(im, &hdr, sizeof hdr, ph->p_offset) < 0)
         return note_size_error(im, i, "note lies outside the file");
-    if (hdr.h.n_namesz != HVT_NOTE_NAMESZ || memcmp(hdr.name, HVT_NOTE_NAME, 6) != 0 ||
+    if (hdr.h.n_namesz != HVT_NOTE_NAMESZ || memcmp(hdr.name, name, HVT_NOTE_NAMESZ) != 0 ||
         hdr.h.n_type != type)
         return HV_ELF_NOTE_MISSING;
     if (hdr.h.n_descsz < 1 || hdr.h.n_descsz > max_descsz)
@@ -142,7 +143,8 @@ static int note_in_segment(const struct image *im, int i, uint32_t type, size_t 
     return HV_ELF_NOTE_FOUND;
 }
 
-int hv_elf_find_note(int fd, const char *file, uint32_t type, size_t max_descsz,
+int hv_elf_find_note(int fd, const char *file, const char *name, uint32_t type,
+                     size_t max_descsz,
                      size_t align, void **desc, size_t *len)
 {
     struct image im;
@@ -151,7 +153,7 @@ int hv_elf_find_note(int fd, const char *file, uint32_t type, size_t max_descsz,
     int rc = HV_ELF_NOTE_MISSING;
     for (int i = 0; i < im.eh.e_phnum && rc == HV_ELF_NOTE_MISSING; i++) {
         if (im.ph[i].p_type == PT_NOTE)
-            rc = note_in_segment(&im, i, type, max_descsz, align, desc, len);
+            rc = note_in_segment(&im, i, name, type, max_descsz, align, desc, len);
     }
     image_close(&im);
     return rc;

@@ -16,11 +16,13 @@ enum hv_elf_note_result {
 };
 
 /*
- * Find the first Solo5 note of `type` (the first note of each PT_NOTE
- * segment only). On success *desc is a malloc'd copy of the payload that
+ * Find the first note named `name` (6 bytes with the NUL: "Solo5" or
+ * "Skiff") of `type`, looking at the first note of each PT_NOTE segment
+ * only. On success *desc is a malloc'd copy of the payload that
  * starts at the payload's natural `align`ment, *len its length.
  */
-int hv_elf_find_note(int fd, const char *file, uint32_t type, size_t max_descsz,
+int hv_elf_find_note(int fd, const char *file, const char *name, uint32_t type,
+                     size_t max_descsz,
                      size_t align, void **desc, size_t *len);
 
 /*

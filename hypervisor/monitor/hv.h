@@ -7,6 +7,7 @@
 #ifndef SKIFF_HV_H
 #define SKIFF_HV_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,9 @@
 
 struct kvm_run;
 struct hv;
+
+/* Hypercall numbers the table can hold: the hvt ones and Skiff's. */
+#define HV_HYPERCALL_SLOTS (SKIFF_HYPERCALL_CONTROL + 1)
 
 /* What the run loop does after a hypercall or exit. */
 enum hv_action {
@@ -55,6 +59,45 @@ struct hv_dumpcore {
     int pid;            /* taken before the sandbox forbids getpid */
 };
 
+/*
+ * Console output: best effort to stdout, and in managed mode a ring of
+ * recent output plus a bounded queue for the controller. The guest never
+ * waits for a reader: what does not fit is dropped and counted.
+ */
+#define HV_CONSOLE_RING   (64 * 1024)
+#define HV_CONSOLE_QUEUE  (1024 * 1024)
+
+struct hv_console {
+    pthread_mutex_t lock;
+    uint8_t *ring;              /* HV_CONSOLE_RING bytes, managed mode only */
+    uint64_t ring_total;        /* bytes ever written; ring holds the tail */
+    uint8_t *queue;             /* for the controller, HV_CONSOLE_QUEUE bytes */
+    size_t queued;
+    bool subscribed;
+    uint64_t dropped;
+    int wake_fd;                /* eventfd: output queued for the controller */
+};
+
+/*
+ * Managed mode (--control=PATH): the vCPU runs on its own thread while the
+ * main thread serves hostd's control socket. The two meet here.
+ */
+struct hv_ctl {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    pthread_t vcpu_thread;
+    bool pause_req;             /* hostd asked for a pause */
+    bool parked;                /* the vCPU thread is waiting, not running */
+    bool destroy_req;
+    uint32_t guest_request;     /* pending skiff_control_request */
+    uint32_t last_request;      /* the last one the guest read */
+    int request_fd;             /* eventfd in POLL's set: a request is pending */
+    int stopped_fd;             /* eventfd: the guest has stopped */
+    int listen_fd;              /* the control socket */
+    int epfd;                   /* the control loop's event set */
+    bool stopped;
+};
+
 struct hv {
     const char *kernel;         /* path as given on the command line */
     int kernel_fd;
@@ -77,10 +120,24 @@ struct hv {
     uint64_t kernel_end;
     uint64_t tsc_hz;
 
-    hv_hypercall_fn hypercalls[HVT_HYPERCALL_MAX];
+    hv_hypercall_fn hypercalls[HV_HYPERCALL_SLOTS];
     struct hv_poll poll;
     struct hv_dumpcore dumpcore;
     bool sandbox;               /* false only with --no-sandbox (debugging) */
+
+    const char *control_path;   /* managed mode when set */
+    bool start_paused;
+    bool control_events;        /* the guest opted in (Skiff SKF1 note) */
+    struct hv_console console;
+    struct hv_ctl ctl;
+    uint64_t exits;             /* VM exits served */
+    uint64_t hypercalls_served;
+    uint64_t started_at_ns;     /* CLOCK_REALTIME at the first KVM_RUN */
+
+    /* How the guest stopped, for the controller. */
+    bool faulted;               /* stopped by the monitor, not by HALT */
+    bool destroyed;
+    char exit_reason[256];
 
     int exit_status;            /* process exit status once stopped */
 };
@@ -101,6 +158,7 @@ extern const struct hv_module hv_module_core;
 extern const struct hv_module hv_module_block;
 extern const struct hv_module hv_module_net;
 extern const struct hv_module hv_module_dumpcore;
+extern const struct hv_module hv_module_control;
 extern const struct hv_module *const hv_modules[];
 
 void hv_hypercall_register(struct hv *hv, int nr, hv_hypercall_fn fn);
@@ -125,8 +183,12 @@ void hv_args_out(struct hv *hv, uint64_t gpa, const void *args, size_t size);
 /* Wake POLL when fd is readable, reporting it as `handle`. */
 int hv_poll_add(struct hv *hv, int fd, uint64_t handle);
 
-/* Stop the guest because of its own fault: message, exit status 1. */
-enum hv_action hv_guest_fault(struct hv *hv, const char *fmt, ...)
+/* Console output from the guest (PUTS). */
+void hv_console_write(struct hv *hv, const uint8_t *data, size_t len);
+
+/* Stop the guest with exit status 1 and a message: the guest's own fault,
+ * or a host failure it cannot continue after (an I/O error). */
+enum hv_action hv_stop_guest(struct hv *hv, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -13,6 +13,8 @@
 
 #include "args.h"
 #include "boot.h"
+#include "console.h"
+#include "control.h"
 #include "elf_loader.h"
 #include "kvm.h"
 #include "log.h"
@@ -20,9 +22,11 @@
 #include "mem.h"
 #include "run.h"
 #include "sandbox.h"
+#include "vcpu_ctl.h"
 
 const struct hv_module *const hv_modules[] = {
-    &hv_module_core, &hv_module_block, &hv_module_net, &hv_module_dumpcore, NULL,
+    &hv_module_core, &hv_module_block, &hv_module_net, &hv_module_dumpcore,
+    &hv_module_control, NULL,
 };
 
 static void on_signal(int sig)
@@ -54,6 +58,10 @@ static void hv_init(struct hv *hv)
         hv->dev[i].fd = -1;
     hv->mem_request = HVT_MEM_DEFAULT;
     hv->sandbox = true;
+    hv->console.wake_fd = hv->ctl.request_fd = hv->ctl.stopped_fd = hv->ctl.listen_fd = hv->ctl.epfd = -1;
+    pthread_mutex_init(&hv->console.lock, NULL);
+    pthread_mutex_init(&hv->ctl.lock, NULL);
+    pthread_cond_init(&hv->ctl.cond, NULL);
 }
 
 /* ABI1: the image must be built for hvt, ABI version 2. */
@@ -61,7 +69,7 @@ static int check_abi(struct hv *hv)
 {
     void *desc = NULL;
     size_t len = 0;
-    int rc = hv_elf_find_note(hv->kernel_fd, hv->kernel, HVT_NOTE_TYPE_ABI1,
+    int rc = hv_elf_find_note(hv->kernel_fd, hv->kernel, HVT_NOTE_NAME, HVT_NOTE_TYPE_ABI1,
                               HVT_NOTE_ABI1_MAX, 4, &desc, &len);
     if (rc == HV_ELF_NOTE_MISSING)
         hv_err("%s: No Solo5 ABI information found in executable", hv->kernel);
@@ -92,7 +100,7 @@ static int load_manifest(struct hv *hv)
 {
     void *desc = NULL;
     size_t len = 0;
-    int rc = hv_elf_find_note(hv->kernel_fd, hv->kernel, HVT_NOTE_TYPE_MFT1,
+    int rc = hv_elf_find_note(hv->kernel_fd, hv->kernel, HVT_NOTE_NAME, HVT_NOTE_TYPE_MFT1,
                               HVT_NOTE_MFT1_MAX, 8, &desc, &len);
     if (rc == HV_ELF_NOTE_MISSING)
         hv_err("%s: No Solo5 manifest found in executable", hv->kernel);
@@ -153,9 +161,13 @@ static int start(struct hv *hv)
         hv_err("%s: Could not open: %m", hv->kernel);
         return -1;
     }
-    if (check_abi(hv) < 0 || load_manifest(hv) < 0 || hv_args_apply(hv) < 0 ||
-        hv_sandbox_close_inherited(hv) < 0)
+    if (check_abi(hv) < 0 || load_manifest(hv) < 0 || hv_control_read_note(hv) < 0 ||
+        hv_args_apply(hv) < 0 || hv_sandbox_close_inherited(hv) < 0)
         return -1;
+    if (hv->start_paused && hv->control_path == NULL) {
+        hv_err("--start-paused needs --control: nobody could unpause the guest");
+        return -1;
+    }
     install_signals();
     if (setup_memory(hv) < 0 || hv_kvm_init(hv) < 0)
         return -1;
@@ -165,10 +177,20 @@ static int start(struct hv *hv)
     close(hv->kernel_fd);
     hv->kernel_fd = -1;
     hv_boot_setup_paging(hv);
-    if (hv_kvm_vcpu_init(hv) < 0 || setup_modules(hv) < 0 || check_all_attached(hv) < 0 ||
-        hv_boot_check_cmdline(hv) < 0)
+    if (hv_kvm_vcpu_init(hv) < 0)
+        return -1;
+    if (hv->control_path != NULL &&
+        (hv_console_init_managed(hv) < 0 || hv_vcpu_ctl_init(hv) < 0))
+        return -1;
+    if (setup_modules(hv) < 0 || check_all_attached(hv) < 0 || hv_boot_check_cmdline(hv) < 0)
         return -1;
     hv_boot_write_info(hv);
+    hv->dumpcore.pid = (int)getpid();
+    /* Managed: the vCPU thread exists before the sandbox (which covers it
+     * too) but runs the guest only once the control loop says go. */
+    if (hv->control_path != NULL &&
+        (hv_control_listen(hv) < 0 || hv_vcpu_thread_start(hv) < 0))
+        return -1;
     return hv_sandbox_enter(hv);
 }
 
@@ -182,7 +204,8 @@ int main(int argc, char **argv)
         return rc;
     if (start(&hv) < 0)
         return 1;
-    /* From here on the sandbox forbids freeing anything back to the
-     * kernel; the process exit releases it all. */
+    /* The process exit releases everything: nothing is torn down here. */
+    if (hv.control_path != NULL)
+        return hv_control_serve(&hv);
     return hv_run(&hv);
 }

@@ -82,7 +82,7 @@ void hv_mem_unmap(struct hv_mem *mem)
 void *hv_gpa(struct hv *hv, uint64_t gpa, uint64_t len, const char *what)
 {
     if (!hv_range_ok(gpa, len, hv->mem.size)) {
-        hv_guest_fault(hv, "Invalid guest access: gpa=0x%llx, sz=%llu (%s)",
+        hv_stop_guest(hv, "Invalid guest access: gpa=0x%llx, sz=%llu (%s)",
                        (unsigned long long)gpa, (unsigned long long)len, what);
         return NULL;
     }
@@ -103,7 +103,7 @@ void hv_args_out(struct hv *hv, uint64_t gpa, const void *args, size_t size)
     memcpy(hv->mem.base + gpa, args, size);
 }
 
-enum hv_action hv_guest_fault(struct hv *hv, const char *fmt, ...)
+enum hv_action hv_stop_guest(struct hv *hv, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -112,5 +112,8 @@ enum hv_action hv_guest_fault(struct hv *hv, const char *fmt, ...)
     va_end(ap);
     hv_err("%s", msg);
     hv->exit_status = 1;
+    hv->faulted = true;
+    memcpy(hv->exit_reason, msg, sizeof hv->exit_reason - 1);   /* truncated if long */
+    hv->exit_reason[sizeof hv->exit_reason - 1] = '\0';
     return HV_STOP;
 }

@@ -93,17 +93,14 @@ static enum hv_action block_io(struct hv *hv, uint64_t gpa, int write)
                           : pread(fd, data + done, a.len - done, (off_t)(a.offset + done));
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0) {
-            if (n < 0)
-                hv_err("Fatal error when %s block device '%s': %m",
-                       write ? "writing to" : "reading from", e->name);
-            else
-                hv_err("Fatal error: %s only %llu out of %llu bytes of block device '%s'",
-                       write ? "wrote" : "read", (unsigned long long)done,
-                       (unsigned long long)a.len, e->name);
-            hv->exit_status = 1;
-            return HV_STOP;
-        }
+        if (n < 0)
+            return hv_stop_guest(hv, "Fatal error when %s block device '%s': %s",
+                                 write ? "writing to" : "reading from", e->name,
+                                 strerror(errno));
+        if (n == 0)
+            return hv_stop_guest(hv, "Fatal error: %s only %llu out of %llu bytes of "
+                                 "block device '%s'", write ? "wrote" : "read",
+                                 (unsigned long long)done, (unsigned long long)a.len, e->name);
         done += (uint64_t)n;
     }
     a.ret = HVT_R_OK;

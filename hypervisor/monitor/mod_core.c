@@ -4,6 +4,7 @@
  * the host nothing.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
@@ -13,6 +14,7 @@
 #include "dumpcore.h"
 #include "hv.h"
 #include "log.h"
+#include "vcpu_ctl.h"
 
 #define POLL_TIMER_TAG UINT64_MAX   /* epoll data of the timer; taps use handles */
 
@@ -36,17 +38,7 @@ static enum hv_action hc_puts(struct hv *hv, uint64_t gpa)
     const uint8_t *data = hv_gpa(hv, a.data, a.len, "PUTS data");
     if (data == NULL)
         return HV_STOP;
-    /* Console output is best effort: a closed or full stdout never stops
-     * the guest. */
-    while (a.len > 0) {
-        ssize_t n = write(STDOUT_FILENO, data, a.len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        data += n;
-        a.len -= (uint64_t)n;
-    }
+    hv_console_write(hv, data, a.len);
     return HV_CONTINUE;
 }
 
@@ -68,28 +60,27 @@ static enum hv_action hc_poll(struct hv *hv, uint64_t gpa)
     int timeout = 0;
     if (a.timeout_nsecs > 0) {
         if (arm_timer(hv->poll.timerfd, a.timeout_nsecs) < 0) {
-            hv_err("POLL: cannot arm the timer: %m");
-            hv->exit_status = 1;
-            return HV_STOP;
+            return hv_stop_guest(hv, "POLL: cannot arm the timer: %s", strerror(errno));
         }
         timeout = -1;   /* the timer ends the wait, with nanosecond precision */
     }
     int n;
     do
         n = epoll_wait(hv->poll.epfd, ev, MFT_MAX_ENTRIES + 1, timeout);
-    while (n < 0 && errno == EINTR);
+    while (n < 0 && errno == EINTR && !hv_vcpu_wanted(hv));
+    if (n < 0 && errno == EINTR)
+        n = 0;      /* paused or destroyed: end the sleep early, as a timeout */
     if (n < 0) {
-        hv_err("POLL: epoll_wait failed: %m");
-        hv->exit_status = 1;
-        return HV_STOP;
+        return hv_stop_guest(hv, "POLL: epoll_wait failed: %s", strerror(errno));
     }
     uint64_t ready = 0;
     int nready = 0;
     for (int i = 0; i < n; i++) {
-        if (ev[i].data.u64 != POLL_TIMER_TAG) {
-            ready |= 1ULL << ev[i].data.u64;
-            nready++;
-        }
+        uint64_t h = ev[i].data.u64;
+        if (h == POLL_TIMER_TAG)
+            continue;
+        ready |= 1ULL << h;
+        nready += h != 0;       /* handle 0 is the control event, not a device */
     }
     a.ready_set = ready;
     a.ret = nready;
@@ -109,6 +100,8 @@ static enum hv_action hc_halt(struct hv *hv, uint64_t gpa)
             return HV_STOP;
     }
     hv->exit_status = a.exit_status & 0xff;
+    snprintf(hv->exit_reason, sizeof hv->exit_reason, "%s with status %d",
+             hv->exit_status == 255 ? "aborted" : "halted", a.exit_status);
     if (hv->exit_status == 255 && hv->dumpcore.dirfd >= 0)
         hv_dumpcore_write(hv, frame);
     return HV_STOP;

@@ -194,7 +194,6 @@ static int dumpcore_setup(struct hv *hv)
         hv_err("dumpcore: dir not writable: %s", hv->dumpcore.dir);
         return -1;
     }
-    hv->dumpcore.pid = (int)getpid();
     return 0;
 }
 

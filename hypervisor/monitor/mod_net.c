@@ -171,14 +171,12 @@ static enum hv_action hc_net_write(struct hv *hv, uint64_t gpa)
     while (n < 0 && errno == EINTR);
     if (n < 0 && errno == EAGAIN) {
         a.ret = HVT_R_AGAIN;    /* the host is not draining the tap: drop */
-    } else if (n < 0 || (uint64_t)n != a.len) {
-        if (n < 0)
-            hv_err("Fatal error when writing to interface '%s': %m", e->name);
-        else
-            hv_err("Fatal error: wrote only %zd out of %llu bytes to interface '%s'", n,
-                   (unsigned long long)a.len, e->name);
-        hv->exit_status = 1;
-        return HV_STOP;
+    } else if (n < 0) {
+        return hv_stop_guest(hv, "Fatal error when writing to interface '%s': %s", e->name,
+                             strerror(errno));
+    } else if ((uint64_t)n != a.len) {
+        return hv_stop_guest(hv, "Fatal error: wrote only %zd out of %llu bytes to "
+                             "interface '%s'", n, (unsigned long long)a.len, e->name);
     } else {
         a.ret = HVT_R_OK;
     }
@@ -207,9 +205,8 @@ static enum hv_action hc_net_read(struct hv *hv, uint64_t gpa)
     if (n == 0 || (n < 0 && errno == EAGAIN)) {
         a.ret = HVT_R_AGAIN;
     } else if (n < 0) {
-        hv_err("Fatal error when reading from interface '%s': %m", e->name);
-        hv->exit_status = 1;
-        return HV_STOP;
+        return hv_stop_guest(hv, "Fatal error when reading from interface '%s': %s", e->name,
+                             strerror(errno));
     } else {
         a.len = (uint64_t)n;
         a.ret = HVT_R_OK;

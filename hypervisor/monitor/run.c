@@ -1,14 +1,16 @@
 #include <errno.h>
 #include <linux/kvm.h>
+#include <string.h>
 #include <sys/ioctl.h>
 
 #include "kvm.h"
 #include "log.h"
 #include "run.h"
+#include "vcpu_ctl.h"
 
 void hv_hypercall_register(struct hv *hv, int nr, hv_hypercall_fn fn)
 {
-    if (nr > 0 && nr < HVT_HYPERCALL_MAX)
+    if (nr > 0 && nr < HV_HYPERCALL_SLOTS)
         hv->hypercalls[nr] = fn;
 }
 
@@ -16,21 +18,27 @@ static enum hv_action handle_io(struct hv *hv)
 {
     const struct kvm_run *run = hv->vcpu.run;
     unsigned port = run->io.port;
+    unsigned nr = port - HVT_HYPERCALL_PIO_BASE;
+    /* The hvt ports always count as hypercalls; Skiff's only once the
+     * guest opted in and the handler exists. */
+    bool hypercall_port = port >= HVT_HYPERCALL_PIO_BASE &&
+                          (nr < HVT_HYPERCALL_MAX ||
+                           (nr < HV_HYPERCALL_SLOTS && hv->hypercalls[nr] != NULL));
     if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 || run->io.count != 1 ||
-        port < HVT_HYPERCALL_PIO_BASE || port >= HVT_HYPERCALL_PIO_BASE + HVT_HYPERCALL_MAX)
-        return hv_guest_fault(hv, "Invalid guest port access: port=0x%x (%s, %u byte%s, "
+        !hypercall_port)
+        return hv_stop_guest(hv, "Invalid guest port access: port=0x%x (%s, %u byte%s, "
                               "count %u), rip=0x%llx", port,
                               run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
                               run->io.size, run->io.size == 1 ? "" : "s", run->io.count,
                               (unsigned long long)hv_kvm_rip(hv));
 
-    unsigned nr = port - HVT_HYPERCALL_PIO_BASE;
     hv_hypercall_fn fn = hv->hypercalls[nr];
     if (fn == NULL)
-        return hv_guest_fault(hv, "Invalid guest hypercall: num=%u, rip=0x%llx", nr,
+        return hv_stop_guest(hv, "Invalid guest hypercall: num=%u, rip=0x%llx", nr,
                               (unsigned long long)hv_kvm_rip(hv));
     /* The argument is a 32-bit GPA, zero-extended. */
     uint32_t gpa = *(const uint32_t *)((const uint8_t *)run + run->io.data_offset);
+    __atomic_add_fetch(&hv->hypercalls_served, 1, __ATOMIC_RELAXED);
     return fn(hv, gpa);
 }
 
@@ -55,11 +63,11 @@ static enum hv_action handle_mmio(struct hv *hv)
     /* A write to guest RAM that is read-only on the host (an R or X
      * segment) arrives as MMIO on some kernels instead of EFAULT. */
     if (run->mmio.is_write && run->mmio.phys_addr < hv->mem.alloc)
-        return hv_guest_fault(hv, "KVM: host/guest translation fault: rip=0x%llx, "
+        return hv_stop_guest(hv, "KVM: host/guest translation fault: rip=0x%llx, "
                               "write to read-only guest memory at gpa=0x%llx",
                               (unsigned long long)hv_kvm_rip(hv),
                               (unsigned long long)run->mmio.phys_addr);
-    return hv_guest_fault(hv, "KVM: unhandled exit: exit_reason=0x%x (%s), rip=0x%llx, "
+    return hv_stop_guest(hv, "KVM: unhandled exit: exit_reason=0x%x (%s), rip=0x%llx, "
                           "gpa=0x%llx", KVM_EXIT_MMIO, exit_name(KVM_EXIT_MMIO),
                           (unsigned long long)hv_kvm_rip(hv),
                           (unsigned long long)run->mmio.phys_addr);
@@ -70,7 +78,7 @@ static enum hv_action handle_internal_error(struct hv *hv)
     const struct kvm_run *run = hv->vcpu.run;
     uint32_t sub = run->internal.suberror;
     if (sub != KVM_INTERNAL_ERROR_EMULATION)
-        return hv_guest_fault(hv, "KVM: internal error exit: suberror=0x%x, rip=0x%llx", sub,
+        return hv_stop_guest(hv, "KVM: internal error exit: suberror=0x%x, rip=0x%llx", sub,
                               (unsigned long long)hv_kvm_rip(hv));
     /* Nested or old hosts emulate some guest instructions in KVM; x87, SSE
      * and AVX instructions cannot be emulated there. */
@@ -89,7 +97,7 @@ static enum hv_action handle_internal_error(struct hv *hv)
             bytes[3 * i + 3] = '\0';
         }
     }
-    return hv_guest_fault(hv, "KVM: internal error exit: suberror=0x%x (instruction emulation "
+    return hv_stop_guest(hv, "KVM: internal error exit: suberror=0x%x (instruction emulation "
                           "failed), rip=0x%llx%s%s: the guest used an instruction this host's "
                           "KVM cannot emulate (x87/SSE/AVX on a nested host?)", sub,
                           (unsigned long long)hv_kvm_rip(hv), bytes[0] ? ", bytes:" : "",
@@ -107,12 +115,12 @@ static enum hv_action handle_exit(struct hv *hv)
     case KVM_EXIT_INTERNAL_ERROR:
         return handle_internal_error(hv);
     case KVM_EXIT_FAIL_ENTRY:
-        return hv_guest_fault(hv, "KVM: entry failure: hw_entry_failure_reason=0x%llx, "
+        return hv_stop_guest(hv, "KVM: entry failure: hw_entry_failure_reason=0x%llx, "
                               "rip=0x%llx",
                               (unsigned long long)run->fail_entry.hardware_entry_failure_reason,
                               (unsigned long long)hv_kvm_rip(hv));
     default:
-        return hv_guest_fault(hv, "KVM: unhandled exit: exit_reason=0x%x (%s), rip=0x%llx",
+        return hv_stop_guest(hv, "KVM: unhandled exit: exit_reason=0x%x (%s), rip=0x%llx",
                               run->exit_reason, exit_name(run->exit_reason),
                               (unsigned long long)hv_kvm_rip(hv));
     }
@@ -120,18 +128,22 @@ static enum hv_action handle_exit(struct hv *hv)
 
 int hv_run(struct hv *hv)
 {
+    bool managed = hv->control_path != NULL;
     for (;;) {
+        if (managed && hv_vcpu_checkpoint(hv) == HV_STOP)
+            return hv->exit_status;
         if (ioctl(hv->vcpu.fd, KVM_RUN, 0) < 0) {
             if (errno == EINTR || errno == EAGAIN)
                 continue;
             if (errno == EFAULT) {
-                hv_guest_fault(hv, "KVM: host/guest translation fault: rip=0x%llx",
+                hv_stop_guest(hv, "KVM: host/guest translation fault: rip=0x%llx",
                                (unsigned long long)hv_kvm_rip(hv));
                 return hv->exit_status;
             }
-            hv_err("KVM: ioctl (RUN) failed: %m");
-            return 1;
+            hv_stop_guest(hv, "KVM: ioctl (RUN) failed: %s", strerror(errno));
+            return hv->exit_status;
         }
+        __atomic_add_fetch(&hv->exits, 1, __ATOMIC_RELAXED);
         if (handle_exit(hv) == HV_STOP)
             return hv->exit_status;
     }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <linux/kvm.h>
 #include <seccomp.h>
+#include <sys/mman.h>
 #include <sys/personality.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -47,6 +48,30 @@ static int allow_dumpcore(scmp_filter_ctx ctx, const struct hv *hv)
            ALLOW(ctx, pwrite64, 0) | ALLOW(ctx, ftruncate, 0) | ALLOW(ctx, close, 0);
 }
 
+/*
+ * Managed mode adds the control thread: its connection fds come and go,
+ * so reads and writes are not tied to fds; it allocates (protobuf), but
+ * never maps anything executable; it kicks the vCPU thread with a signal.
+ */
+static int allow_managed(scmp_filter_ctx ctx, const struct hv *hv)
+{
+    if (hv->control_path == NULL)
+        return 0;
+    int ep = hv->ctl.epfd;
+    scmp_datum_t noexec = PROT_EXEC;
+    return ALLOW(ctx, accept4, 1, ON_FD(hv->ctl.listen_fd)) |
+           ALLOW(ctx, epoll_wait, 1, ON_FD(ep)) | ALLOW(ctx, epoll_pwait, 1, ON_FD(ep)) |
+           ALLOW(ctx, epoll_ctl, 1, ON_FD(ep)) |
+           ALLOW(ctx, read, 0) | ALLOW(ctx, write, 0) | ALLOW(ctx, sendto, 0) |
+           ALLOW(ctx, close, 0) | ALLOW(ctx, futex, 0) |
+           ALLOW(ctx, getpid, 0) | ALLOW(ctx, gettid, 0) | ALLOW(ctx, tgkill, 0) |
+           ALLOW(ctx, newfstatat, 1, ON_FD(hv->mem.fd)) | ALLOW(ctx, fstat, 1, ON_FD(hv->mem.fd)) |
+           ALLOW(ctx, brk, 0) | ALLOW(ctx, munmap, 0) | ALLOW(ctx, madvise, 0) |
+           ALLOW(ctx, mmap, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, noexec, 0)) |
+           ALLOW(ctx, mprotect, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, noexec, 0)) |
+           ALLOW(ctx, mremap, 0);
+}
+
 static int build(scmp_filter_ctx ctx, const struct hv *hv)
 {
     int vcpu = hv->vcpu.fd;
@@ -61,7 +86,7 @@ static int build(scmp_filter_ctx ctx, const struct hv *hv)
            ALLOW(ctx, clock_gettime, 0) |
            ALLOW(ctx, rt_sigreturn, 0) | ALLOW(ctx, rt_sigprocmask, 0) |
            ALLOW(ctx, exit_group, 0) | ALLOW(ctx, exit, 0) |
-           allow_device_io(ctx, hv) | allow_dumpcore(ctx, hv);
+           allow_device_io(ctx, hv) | allow_dumpcore(ctx, hv) | allow_managed(ctx, hv);
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -108,9 +133,13 @@ int hv_sandbox_enter(struct hv *hv)
         hv_err("sandbox: seccomp_init failed");
         return -1;
     }
-    int rc = build(ctx, hv);
-    if (rc == 0)
-        rc = seccomp_load(ctx);     /* also sets no_new_privs */
+    /* TSYNC: the filter covers the vCPU thread, already running. */
+    if (build(ctx, hv) != 0 || seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0) {
+        seccomp_release(ctx);
+        hv_err("sandbox: cannot build the seccomp filter");
+        return -1;
+    }
+    int rc = seccomp_load(ctx);     /* also sets no_new_privs */
     seccomp_release(ctx);
     if (rc != 0) {
         hv_err("sandbox: cannot install the seccomp filter: %s", strerror(-rc));

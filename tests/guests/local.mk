@@ -19,7 +19,8 @@ TEST_GUESTS = \
 	tests/guests/fpu.hvt \
 	tests/guests/printf.hvt \
 	tests/guests/hostile.hvt \
-	tests/guests/badhandle.hvt
+	tests/guests/badhandle.hvt \
+	tests/guests/control.hvt
 
 tests/guests/%.hvt: $(top_srcdir)/tests/guests/%.c \
 		$(top_srcdir)/tests/guests/opaque.h \

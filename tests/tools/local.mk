@@ -6,3 +6,11 @@ tests_tools_mkelf_SOURCES = tests/tools/mkelf.c
 # tapfd hands an open tap to skiff-hv (--net:NAME=@FD).
 check_PROGRAMS += tests/tools/tapfd
 tests_tools_tapfd_SOURCES = tests/tools/tapfd.c
+
+# hvctl drives a managed skiff-hv over its control socket, as hostd does.
+check_PROGRAMS += tests/tools/hvctl
+tests_tools_hvctl_SOURCES = tests/tools/hvctl.c
+tests_tools_hvctl_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
+tests_tools_hvctl_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_tools_hvctl_LDADD = $(COMMON_LIBS)
+

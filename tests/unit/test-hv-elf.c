@@ -141,24 +141,24 @@ static void finds_notes(void **state)
     int fd = to_fd(&im);
     void *desc = NULL;
     size_t len = 0;
-    assert_int_equal(hv_elf_find_note(fd, "img", HVT_NOTE_TYPE_ABI1, 32, 4, &desc, &len),
+    assert_int_equal(hv_elf_find_note(fd, "img", HVT_NOTE_NAME, HVT_NOTE_TYPE_ABI1, 32, 4, &desc, &len),
                      HV_ELF_NOTE_FOUND);
     assert_int_equal(len, 16);
     assert_int_equal(((uint8_t *)desc)[0], 1);
     free(desc);
-    assert_int_equal(hv_elf_find_note(fd, "img", HVT_NOTE_TYPE_MFT1, 6668, 8, &desc, &len),
+    assert_int_equal(hv_elf_find_note(fd, "img", HVT_NOTE_NAME, HVT_NOTE_TYPE_MFT1, 6668, 8, &desc, &len),
                      HV_ELF_NOTE_FOUND);
     assert_int_equal(len, 8);                   /* 12 minus the pad */
     assert_int_equal(((uint8_t *)desc)[0], 5);  /* payload starts after the pad */
     free(desc);
-    assert_int_equal(hv_elf_find_note(fd, "img", 0x12345678, 32, 4, &desc, &len),
+    assert_int_equal(hv_elf_find_note(fd, "img", HVT_NOTE_NAME, 0x12345678, 32, 4, &desc, &len),
                      HV_ELF_NOTE_MISSING);
     close(fd);
 
     /* A descriptor that the pad swallows is an error, not a wrap-around. */
     put_note(&im, 3, 0x2200, HVT_NOTE_TYPE_MFT1, 4);
     fd = to_fd(&im);
-    assert_int_equal(hv_elf_find_note(fd, "img", HVT_NOTE_TYPE_MFT1, 6668, 8, &desc, &len),
+    assert_int_equal(hv_elf_find_note(fd, "img", HVT_NOTE_NAME, HVT_NOTE_TYPE_MFT1, 6668, 8, &desc, &len),
                      HV_ELF_NOTE_INVALID);
     close(fd);
 }

@@ -103,13 +103,55 @@ uint64_t skiff_clock_monotonic(void);
 /* Nanoseconds since the Unix epoch (UTC), from the host. */
 uint64_t skiff_clock_wall(void);
 
-/* Block until a network device has input or the monotonic clock reaches
- * DEADLINE (one POLL hypercall). If READY_SET is not NULL, bit N is set in
- * it when the device with handle N is readable. */
+/* Block until a network device has input, a control request arrives (see
+ * below) or the monotonic clock reaches DEADLINE (one POLL hypercall). If
+ * READY_SET is not NULL, bit N is set in it when the device with handle N
+ * is readable, and bit 0 (SKIFF_READY_CONTROL) when this call received a
+ * control request, which skiff_control_pending() then returns. */
 void skiff_yield(uint64_t deadline, uint64_t *ready_set);
 
-/* Sleep NS nanoseconds by the monotonic clock (ignores network input). */
+/* Sleep NS nanoseconds by the monotonic clock (ignores network input; a
+ * control request arriving meanwhile is kept for skiff_control_pending()). */
 void skiff_sleep_ns(uint64_t ns);
+
+/* ------------------------------------------------------------------------
+ * Control events (a Skiff extension)
+ *
+ * A guest that declares SKIFF_CONTROL_EVENTS(); at file scope (next to its
+ * manifest, see skiff/manifest.h) tells skiff-hv that it handles shutdown
+ * and reboot requests from the management daemon: it gets the chance to
+ * finish cleanly, and exits on its own (normally with status 0; the monitor
+ * reports a reboot as such). The simplest correct loop:
+ *
+ *     skiff_control_t req;
+ *     while ((req = skiff_sleep_until(next)) == SKIFF_CONTROL_NONE) {
+ *         do_work();
+ *         next += PERIOD;
+ *     }
+ *     skiff_printf("%s requested\n", skiff_control_name(req));
+ *     return 0;
+ *
+ * The runtime fetches a request (the CONTROL hypercall) only when POLL has
+ * reported SKIFF_READY_CONTROL, which neither solo5-hvt nor a skiff-hv
+ * without the extension ever does, so such images run unchanged there:
+ * requests simply never come. Once received, a request stays pending for
+ * the rest of the run (a later one replaces it); nothing clears it.
+ */
+typedef enum skiff_control_request skiff_control_t;
+/* SKIFF_CONTROL_NONE, SKIFF_CONTROL_SHUTDOWN, SKIFF_CONTROL_REBOOT (hvt_abi.h) */
+
+/* Sleep until the monotonic clock reaches DEADLINE or a control request is
+ * pending, whichever comes first (network input does not end it). Returns
+ * SKIFF_CONTROL_NONE at the deadline, otherwise the request; returns at
+ * once if one is already pending. */
+skiff_control_t skiff_sleep_until(uint64_t deadline);
+
+/* The pending control request, or SKIFF_CONTROL_NONE. Makes no hypercall:
+ * for loops built on skiff_yield() (e.g. with network devices). */
+skiff_control_t skiff_control_pending(void);
+
+/* "none", "shutdown", "reboot" (or "unknown"). */
+const char *skiff_control_name(skiff_control_t req);
 
 /* ------------------------------------------------------------------------
  * Devices. A handle is the device's index in the manifest (1..63).

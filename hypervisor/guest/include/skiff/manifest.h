@@ -1,5 +1,6 @@
 /*
- * Declaring an application manifest (the MFT1 note).
+ * Declaring an application manifest (the MFT1 note), and opting in to
+ * Skiff extensions (the SKF1 note).
  *
  * Every image carries exactly one manifest, naming the devices it needs:
  *
@@ -15,10 +16,11 @@
 #ifndef SKIFF_MANIFEST_H
 #define SKIFF_MANIFEST_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "hvt_abi.h"
 
-/* ELF note header with the 6-byte name "Solo5" padded to 8 bytes. */
+/* ELF note header with a 6-byte name ("Solo5", "Skiff") padded to 8 bytes. */
 struct skiff_note_header {
     uint32_t namesz;
     uint32_t descsz;
@@ -61,5 +63,39 @@ struct skiff_note_header {
 #define SKIFF_MANIFEST(...) SKIFF_MFT_ENTRIES_(SKIFF_MFT_RESERVED_, __VA_ARGS__)
 /* Declare that this image needs no devices. */
 #define SKIFF_MANIFEST_NONE() SKIFF_MFT_ENTRIES_(SKIFF_MFT_RESERVED_)
+
+/*
+ * Opting in to Skiff's control events (the SKF1 note):
+ *
+ *     SKIFF_CONTROL_EVENTS();
+ *
+ * at file scope in one source file. The note tells skiff-hv that the guest
+ * handles shutdown and reboot requests (see skiff_sleep_until() in
+ * skiff/guest.h). Other hvt monitors skip it. Images without the macro carry
+ * no SKF1 note at all.
+ *
+ * Layout, like MFT1: the 20-byte header (name "Skiff" padded to 8), 4 zero
+ * pad bytes so that the descriptor is 8-aligned, then struct
+ * skiff_ext1_desc at offset 24; descsz (28) counts the pad.
+ */
+struct skiff_ext1_note {
+    struct skiff_note_header hdr;
+    uint32_t pad;
+    struct skiff_ext1_desc desc;
+};
+
+_Static_assert(sizeof(struct skiff_note_header) == HVT_NOTE_HDR_SIZE, "note header");
+_Static_assert(offsetof(struct skiff_ext1_note, desc) == 24, "SKF1 descriptor offset");
+_Static_assert(sizeof(struct skiff_ext1_note) == 48, "SKF1 note size");
+
+#define SKIFF_CONTROL_EVENTS()                                               \
+    __attribute__((section(".note.skiff.ext"), used, aligned(8)))           \
+    const struct skiff_ext1_note skiff_ext1_note = {                         \
+        { SKIFF_NOTE_NAMESZ,                                                 \
+          (uint32_t)(sizeof(struct skiff_ext1_note) - HVT_NOTE_HDR_SIZE),    \
+          SKIFF_NOTE_TYPE_EXT1, SKIFF_NOTE_NAME },                           \
+        0,                                                                   \
+        { .version = 1, .features = SKIFF_EXT_CONTROL_EVENTS }               \
+    }
 
 #endif /* SKIFF_MANIFEST_H */

@@ -1,0 +1,14 @@
+# Code that hostd, the monitor and the clients share: generated protocol
+# code, framing, logging, the configuration parser.
+noinst_LIBRARIES += common/libskiffcommon.a
+common_libskiffcommon_a_SOURCES = \
+	common/frame.c common/frame.h
+nodist_common_libskiffcommon_a_SOURCES = \
+	proto/skiff.pb-c.c proto/skiff.pb-c.h \
+	proto/monitor.pb-c.c proto/monitor.pb-c.h
+common_libskiffcommon_a_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
+common_libskiffcommon_a_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+
+# What every user of libskiffcommon adds to its flags.
+COMMON_CPPFLAGS = -I$(top_builddir)/proto -I$(top_srcdir)/common
+COMMON_LIBS = common/libskiffcommon.a $(PROTOBUF_C_LIBS)

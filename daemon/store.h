@@ -1,0 +1,86 @@
+/*
+ * hostd's persistent state: one SQLite database (WAL mode) under the state
+ * directory. store.c is the only file that speaks SQL. Every function
+ * that changes state commits before it returns, so a reply sent after it
+ * never acknowledges something a crash could lose.
+ *
+ * Functions return 0 or a negative errno: -ENOENT (no such row), -EEXIST
+ * (name or uuid taken), -ENOMEM, -EIO (SQLite failed; the message is
+ * logged), -EINVAL, -EPROTO (the database's schema is newer than this
+ * hostd), or the errno of creating the file (-EACCES, -ENOENT, ...).
+ */
+#ifndef SKIFF_HOSTD_STORE_H
+#define SKIFF_HOSTD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* Open or create the database at path (a directory means DIR/hostd.db), enable WAL, run the numbered schema
+ * migrations up to the current version (refusing a newer schema). */
+int store_open(const char *path, struct store **out);
+void store_close(struct store *st);
+int store_schema_version(struct store *st);
+
+/* A domain row. Strings are owned by the struct (store_domain_clear frees
+ * them); config is the packed skiff.v1.DomainConfig protobuf. */
+struct store_domain {
+    char uuid[37];
+    char *name;
+    uint8_t *config;
+    size_t config_len;
+    int state;                /* skiff.v1.DomainState */
+    bool persistent;          /* defined (kept when stopped) or created */
+    bool autostart;
+    char *seclabel;
+    char *pool;
+    uint32_t run_id;          /* 0 when not running */
+    int pid;                  /* monitor pid, 0 when not running */
+    uint64_t pid_start;       /* the pid's start time (/proc/PID/stat field 22),
+                                 so a reused pid is never mistaken for it */
+    char *control;            /* monitor control socket path */
+    uint64_t started_at_ns;
+    int32_t exit_status;
+    char *reason;
+    uint32_t restarts;
+};
+
+void store_domain_clear(struct store_domain *d);
+
+int store_domain_insert(struct store *st, const struct store_domain *d);
+int store_domain_update(struct store *st, const struct store_domain *d);  /* by uuid */
+int store_domain_delete(struct store *st, const char *uuid);
+/* By name or uuid. */
+int store_domain_get(struct store *st, const char *ref, struct store_domain *out);
+/* Every domain; *out is an array of *n structs (free each, then the array). */
+int store_domain_list(struct store *st, struct store_domain **out, size_t *n);
+
+/* The next run id (persistent counter, never reused). */
+int store_next_run_id(struct store *st, uint32_t *id);
+
+/* The bounded event log: append assigns seq; only the newest `limit`
+ * events are kept (store_open sets 10000). */
+struct store_event {
+    uint64_t seq;
+    uint64_t time_ns;
+    char domain_uuid[37];
+    char *domain_name;
+    char *kind;
+    int state;
+    char *detail;
+};
+void store_event_clear(struct store_event *e);
+int store_event_append(struct store *st, struct store_event *e);  /* sets e->seq */
+/* Events with seq > since, oldest first, at most max; caller frees. */
+int store_events_since(struct store *st, uint64_t since, size_t max,
+                       struct store_event **out, size_t *n);
+
+/* Group several changes into one transaction (one state transition that
+ * touches more than one row). Nested calls are not allowed. */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+#endif

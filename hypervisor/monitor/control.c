@@ -1,0 +1,400 @@
+/*
+ * The control channel of a managed monitor. The main thread runs this
+ * loop while the vCPU runs on its own thread (vcpu_ctl.c). One controller
+ * at a time: a new connection replaces the old one, which is how a
+ * restarted hostd takes over. When the guest stops, the monitor tells the
+ * controller (or the next one to connect) and exits only once released.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "control.h"
+#include "frame.h"
+#include "log.h"
+#include "monitor.pb-c.h"
+#include "vcpu_ctl.h"
+
+#define CTL_FRAME_MAX (64 * 1024)   /* requests are tiny */
+#define CTL_OUT_MAX (8U << 20)      /* past this, console output is dropped */
+
+enum { TAG_LISTEN = 1, TAG_CONN, TAG_CONSOLE, TAG_STOPPED };
+
+struct conn {
+    int fd;
+    uint8_t in[SKIFF_FRAME_HEADER + CTL_FRAME_MAX];
+    size_t in_len;
+    uint8_t *out;
+    size_t out_len;
+    size_t out_cap;
+    bool hello;
+    bool exited_sent;
+};
+
+struct server {
+    struct hv *hv;
+    int epfd;
+    int listen_fd;
+    struct conn conn;       /* fd -1 when nobody is connected */
+    bool stopped;           /* the guest has stopped */
+    bool released;
+};
+
+int hv_control_listen(struct hv *hv)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    if (strlen(hv->control_path) >= sizeof sa.sun_path) {
+        hv_err("control socket path too long: %s", hv->control_path);
+        return -1;
+    }
+    strcpy(sa.sun_path, hv->control_path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        hv_err("control socket: %m");
+        return -1;
+    }
+    unlink(hv->control_path);   /* a stale socket of an earlier run */
+    mode_t old = umask(0177);   /* 0600: only hostd's user may connect */
+    int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    umask(old);
+    if (rc < 0 || listen(fd, 4) < 0) {
+        hv_err("control socket %s: %m", hv->control_path);
+        close(fd);
+        return -1;
+    }
+    hv->ctl.listen_fd = fd;
+    /* Created now: once sandboxed, the monitor cannot make new fds. */
+    hv->ctl.epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (hv->ctl.epfd < 0) {
+        hv_err("control: epoll_create1: %m");
+        return -1;
+    }
+    return 0;
+}
+
+static int watch(struct server *s, int fd, uint32_t events, uint64_t tag, int op)
+{
+    struct epoll_event ev = { .events = events, .data.u64 = tag };
+    return epoll_ctl(s->epfd, op, fd, &ev);
+}
+
+static void conn_close(struct server *s)
+{
+    struct conn *c = &s->conn;
+    if (c->fd < 0)
+        return;
+    epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
+    c->fd = -1;
+    c->in_len = 0;
+    c->out_len = 0;
+    c->hello = false;
+    c->exited_sent = false;
+    hv_console_subscribe(s->hv, false, false);
+}
+
+/* Queue one message; console output may be dropped, replies never. */
+static void send_msg(struct server *s, const Skiff__Monitor__V1__MonitorMessage *m, bool droppable)
+{
+    struct conn *c = &s->conn;
+    if (c->fd < 0)
+        return;
+    size_t size;
+    uint8_t *frame = skiff_frame_pack(&m->base, &size);
+    if (frame == NULL || (droppable && c->out_len + size > CTL_OUT_MAX)) {
+        free(frame);
+        return;
+    }
+    if (c->out_len + size > c->out_cap) {
+        size_t cap = (c->out_len + size) * 2;
+        uint8_t *p = realloc(c->out, cap);
+        if (p == NULL) {
+            free(frame);
+            return;
+        }
+        c->out = p;
+        c->out_cap = cap;
+    }
+    memcpy(c->out + c->out_len, frame, size);
+    c->out_len += size;
+    free(frame);
+    watch(s, c->fd, EPOLLIN | EPOLLOUT, TAG_CONN, EPOLL_CTL_MOD);
+}
+
+static void reply(struct server *s, uint64_t id, int err, const char *msg,
+                  Skiff__Monitor__V1__Stats *stats)
+{
+    Skiff__Monitor__V1__MonitorReply r = SKIFF__MONITOR__V1__MONITOR_REPLY__INIT;
+    r.id = id;
+    r.error = err;
+    r.message = (char *)(msg ? msg : "");
+    r.stats = stats;
+    Skiff__Monitor__V1__MonitorMessage m = SKIFF__MONITOR__V1__MONITOR_MESSAGE__INIT;
+    m.msg_case = SKIFF__MONITOR__V1__MONITOR_MESSAGE__MSG_REPLY;
+    m.reply = &r;
+    send_msg(s, &m, false);
+}
+
+static void send_exited(struct server *s)
+{
+    struct hv *hv = s->hv;
+    struct conn *c = &s->conn;
+    if (c->fd < 0 || !c->hello || c->exited_sent || !s->stopped)
+        return;
+    Skiff__Monitor__V1__Exited e = SKIFF__MONITOR__V1__EXITED__INIT;
+    e.status = hv->exit_status;
+    e.faulted = hv->faulted;
+    e.destroyed = hv->destroyed;
+    e.reason = hv->exit_reason;
+    e.reboot = !hv->faulted && !hv->destroyed && hv->ctl.last_request == SKIFF_CONTROL_REBOOT;
+    Skiff__Monitor__V1__MonitorMessage m = SKIFF__MONITOR__V1__MONITOR_MESSAGE__INIT;
+    m.msg_case = SKIFF__MONITOR__V1__MONITOR_MESSAGE__MSG_EXITED;
+    m.exited = &e;
+    send_msg(s, &m, false);
+    c->exited_sent = true;
+}
+
+static void forward_console(struct server *s)
+{
+    uint8_t *buf;
+    size_t n = hv_console_take(s->hv, &buf);
+    if (n == 0)
+        return;
+    Skiff__Monitor__V1__MonitorMessage m = SKIFF__MONITOR__V1__MONITOR_MESSAGE__INIT;
+    m.msg_case = SKIFF__MONITOR__V1__MONITOR_MESSAGE__MSG_CONSOLE;
+    m.console.data = buf;
+    m.console.len = n;
+    send_msg(s, &m, true);
+    free(buf);
+}
+
+static uint64_t thread_cpu_ns(struct hv *hv)
+{
+    clockid_t cid;
+    struct timespec ts;
+    if (pthread_getcpuclockid(hv->ctl.vcpu_thread, &cid) != 0 || clock_gettime(cid, &ts) < 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void reply_stats(struct server *s, uint64_t id)
+{
+    struct hv *hv = s->hv;
+    struct stat st;
+    uint64_t cpu = s->stopped ? 0 : thread_cpu_ns(hv);
+    Skiff__Monitor__V1__Stats stats = SKIFF__MONITOR__V1__STATS__INIT;
+    stats.cpu_time_ns = cpu;
+    stats.n_vcpu_time_ns = 1;
+    stats.vcpu_time_ns = &cpu;
+    /* Resident guest pages are the memfd's allocated blocks. */
+    stats.memory_touched_bytes = fstat(hv->mem.fd, &st) == 0 ? (uint64_t)st.st_blocks * 512 : 0;
+    stats.exits = __atomic_load_n(&hv->exits, __ATOMIC_RELAXED);
+    stats.hypercalls = __atomic_load_n(&hv->hypercalls_served, __ATOMIC_RELAXED);
+    stats.paused = hv_vcpu_paused(hv);
+    stats.control_events = hv->control_events;
+    stats.pid = hv->dumpcore.pid;
+    stats.started_at_ns = hv->started_at_ns;
+    reply(s, id, 0, NULL, &stats);
+}
+
+static void handle_request(struct server *s, const Skiff__Monitor__V1__MonitorRequest *rq)
+{
+    struct hv *hv = s->hv;
+    struct conn *c = &s->conn;
+    if (!c->hello && rq->op_case != SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_HELLO) {
+        reply(s, rq->id, EPROTO, "hello first", NULL);
+        return;
+    }
+    switch (rq->op_case) {
+    case SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_HELLO:
+        if (rq->hello->version != 1) {
+            reply(s, rq->id, EPROTONOSUPPORT, "unsupported control protocol version", NULL);
+            return;
+        }
+        c->hello = true;
+        reply(s, rq->id, 0, NULL, NULL);
+        send_exited(s);     /* it stopped while nobody was listening */
+        return;
+    case SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_PAUSE:
+        if (!s->stopped)
+            hv_vcpu_pause(hv);
+        reply(s, rq->id, s->stopped ? ESRCH : 0, s->stopped ? "guest has stopped" : NULL, NULL);
+        return;
+    case SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_UNPAUSE:
+        if (!s->stopped)
+            hv_vcpu_unpause(hv);
+        reply(s, rq->id, s->stopped ? ESRCH : 0, s->stopped ? "guest has stopped" : NULL, NULL);
+        return;
+    case SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_REQUEST: {
+        uint32_t r = (uint32_t)rq->request;
+        if (r != SKIFF_CONTROL_SHUTDOWN && r != SKIFF_CONTROL_REBOOT) {
+            reply(s, rq->id, EINVAL, "unknown guest request", NULL);
+            return;
+        }
+        if (!hv->control_events) {
+            reply(s, rq->id, EOPNOTSUPP, "the guest does not handle control events", NULL);
+            return;
+        }
+        pthread_mutex_lock(&hv->ctl.lock);
+        hv->ctl.guest_request = r;
+        pthread_mutex_unlock(&hv->ctl.lock);
+        uint64_t one = 1;
+        (void)!write(hv->ctl.request_fd, &one, sizeof one);
+        reply(s, rq->id, 0, NULL, NULL);
+        return;
+    }
+    case SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_DESTROY:
+        if (!s->stopped)
+            hv_vcpu_destroy(hv);
+        reply(s, rq->id, 0, NULL, NULL);
+        return;
+    case SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_STATS:
+        reply_stats(s, rq->id);
+        return;
+    case SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_CONSOLE:
+        hv_console_subscribe(hv, true, rq->console->history);
+        reply(s, rq->id, 0, NULL, NULL);
+        return;
+    case SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_RELEASE:
+        if (!s->stopped) {
+            reply(s, rq->id, EBUSY, "the guest is still running", NULL);
+            return;
+        }
+        s->released = true;
+        reply(s, rq->id, 0, NULL, NULL);
+        return;
+    default:
+        reply(s, rq->id, EINVAL, "unknown request", NULL);
+        return;
+    }
+}
+
+/* Parse every complete frame in the input buffer. Returns -1 to drop the
+ * connection (oversized or unparseable frame). */
+static int process_input(struct server *s)
+{
+    struct conn *c = &s->conn;
+    size_t off = 0;
+    while (c->in_len - off >= SKIFF_FRAME_HEADER) {
+        uint32_t len;
+        if (skiff_frame_length(c->in + off, CTL_FRAME_MAX, &len) < 0)
+            return -1;
+        if (c->in_len - off - SKIFF_FRAME_HEADER < len)
+            break;
+        Skiff__Monitor__V1__MonitorRequest *rq = skiff__monitor__v1__monitor_request__unpack(
+            NULL, len, c->in + off + SKIFF_FRAME_HEADER);
+        if (rq == NULL)
+            return -1;
+        handle_request(s, rq);
+        skiff__monitor__v1__monitor_request__free_unpacked(rq, NULL);
+        off += SKIFF_FRAME_HEADER + len;
+        if (c->fd < 0)
+            return 0;
+    }
+    memmove(c->in, c->in + off, c->in_len - off);
+    c->in_len -= off;
+    return 0;
+}
+
+static void on_readable(struct server *s)
+{
+    struct conn *c = &s->conn;
+    for (;;) {
+        ssize_t n = read(c->fd, c->in + c->in_len, sizeof c->in - c->in_len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n <= 0 || (c->in_len += (size_t)n, process_input(s) < 0)) {
+            conn_close(s);
+            return;
+        }
+    }
+}
+
+static void on_writable(struct server *s)
+{
+    struct conn *c = &s->conn;
+    while (c->out_len > 0) {
+        ssize_t n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n < 0) {
+            conn_close(s);
+            return;
+        }
+        memmove(c->out, c->out + n, c->out_len - (size_t)n);
+        c->out_len -= (size_t)n;
+    }
+    watch(s, c->fd, EPOLLIN, TAG_CONN, EPOLL_CTL_MOD);
+}
+
+static void on_accept(struct server *s)
+{
+    int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0)
+        return;
+    conn_close(s);      /* the newest controller wins */
+    s->conn.fd = fd;
+    watch(s, fd, EPOLLIN, TAG_CONN, EPOLL_CTL_ADD);
+}
+
+int hv_control_serve(struct hv *hv)
+{
+    static struct server s;
+    s.hv = hv;
+    s.listen_fd = hv->ctl.listen_fd;
+    s.conn.fd = -1;
+    s.epfd = hv->ctl.epfd;
+    if (watch(&s, s.listen_fd, EPOLLIN, TAG_LISTEN, EPOLL_CTL_ADD) < 0 ||
+        watch(&s, hv->console.wake_fd, EPOLLIN, TAG_CONSOLE, EPOLL_CTL_ADD) < 0 ||
+        watch(&s, hv->ctl.stopped_fd, EPOLLIN, TAG_STOPPED, EPOLL_CTL_ADD) < 0) {
+        hv_err("control: cannot set up the event loop: %m");
+        return 1;
+    }
+    hv_vcpu_go(hv);
+    while (!(s.released && s.conn.out_len == 0)) {
+        struct epoll_event ev[4];
+        int n = epoll_wait(s.epfd, ev, 4, -1);
+        for (int i = 0; i < n; i++) {
+            switch (ev[i].data.u64) {
+            case TAG_LISTEN:
+                on_accept(&s);
+                break;
+            case TAG_CONN:
+                if (s.conn.fd >= 0 && (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+                    on_readable(&s);
+                if (s.conn.fd >= 0 && (ev[i].events & EPOLLOUT))
+                    on_writable(&s);
+                break;
+            case TAG_CONSOLE:
+                forward_console(&s);
+                break;
+            case TAG_STOPPED: {
+                uint64_t v;
+                (void)!read(hv->ctl.stopped_fd, &v, sizeof v);
+                forward_console(&s);    /* the last words first */
+                s.stopped = true;
+                send_exited(&s);
+                break;
+            }
+            }
+        }
+        if (s.released && s.conn.fd < 0)
+            break;
+    }
+    /* The socket file stays: the sandbox forbids unlink, and hostd
+     * removes the domain's directory anyway. */
+    return 0;
+}
