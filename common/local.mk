@@ -2,7 +2,9 @@
 # code, framing, logging, the configuration parser.
 noinst_LIBRARIES += common/libskiffcommon.a
 common_libskiffcommon_a_SOURCES = \
-	common/frame.c common/frame.h
+	common/frame.c common/frame.h \
+	common/config.c common/config-file.h common/config-priv.h \
+	common/config-parse.c common/config-domain.c common/config-device.c
 nodist_common_libskiffcommon_a_SOURCES = \
 	proto/skiff.pb-c.c proto/skiff.pb-c.h \
 	proto/monitor.pb-c.c proto/monitor.pb-c.h

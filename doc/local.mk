@@ -1,2 +1,3 @@
 # Manual pages.
 dist_man_MANS += doc/skiff-hv.1
+dist_man_MANS += doc/skiff.cfg.5

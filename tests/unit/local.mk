@@ -24,3 +24,11 @@ TESTS += tests/unit/test-store
 tests_unit_test_store_SOURCES = tests/unit/test-store.c
 tests_unit_test_store_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SQLITE_CFLAGS)
 tests_unit_test_store_LDADD = daemon/libstore.a $(SQLITE_LIBS) $(CMOCKA_LIBS)
+
+# The configuration parser (common/config*.c).
+check_PROGRAMS += tests/unit/test-config
+TESTS += tests/unit/test-config
+tests_unit_test_config_SOURCES = tests/unit/test-config.c
+tests_unit_test_config_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
+tests_unit_test_config_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_config_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
