@@ -1,3 +1,5 @@
 # Manual pages.
 dist_man_MANS += doc/skiff-hv.1
 dist_man_MANS += doc/skiff.cfg.5
+dist_man_MANS += doc/hostd.8
+dist_man_MANS += doc/skiff.1

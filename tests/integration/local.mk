@@ -5,9 +5,14 @@ INTEGRATION_TESTS = \
 	tests/integration/elf.bats \
 	tests/integration/monitor.bats \
 	tests/integration/managed.bats
-# Added as they land: managed.bats (skiff-hv --control), hostd.bats,
-# cli.bats, restart.bats (hostd through the skiff CLI).
+
+# hostd through its socket and through the skiff CLI.
+HOSTD_TESTS = \
+	tests/integration/hostd.bats \
+	tests/integration/cli.bats \
+	tests/integration/lifecycle.bats \
+	tests/integration/restart.bats
 INTEGRATION_TESTS += $(HOSTD_TESTS)
-HOSTD_TESTS =
+
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += $(INTEGRATION_TESTS)
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/hostd.bash

@@ -14,3 +14,9 @@ tests_tools_hvctl_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
 tests_tools_hvctl_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_tools_hvctl_LDADD = $(COMMON_LIBS)
 
+# rawclient speaks hostd's API frame by frame, malformed frames included (hostd.bats).
+check_PROGRAMS += tests/tools/rawclient
+tests_tools_rawclient_SOURCES = tests/tools/rawclient.c
+tests_tools_rawclient_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
+tests_tools_rawclient_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_tools_rawclient_LDADD = $(COMMON_LIBS)

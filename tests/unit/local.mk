@@ -32,3 +32,28 @@ tests_unit_test_config_SOURCES = tests/unit/test-config.c
 tests_unit_test_config_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
 tests_unit_test_config_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_config_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
+
+# ---- libskiff and the skiff CLI (client/) ----
+CLIENT_UNIT_TESTS = tests/unit/test-client-uri tests/unit/test-client-cli \
+	tests/unit/test-client-conn
+check_PROGRAMS += $(CLIENT_UNIT_TESTS)
+TESTS += $(CLIENT_UNIT_TESTS)
+CLIENT_UNIT_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CMOCKA_CFLAGS)
+# URI parsing: libskiff's internal sources, compiled in (they are not exported).
+tests_unit_test_client_uri_SOURCES = tests/unit/test-client-uri.c \
+	client/lib/uri.c client/lib/error.c
+tests_unit_test_client_uri_CPPFLAGS = $(CLIENT_CPPFLAGS)
+tests_unit_test_client_uri_CFLAGS = $(CLIENT_UNIT_CFLAGS)
+tests_unit_test_client_uri_LDADD = $(CMOCKA_LIBS)
+# Argument parsing, JSON, formats: the CLI's own objects.
+tests_unit_test_client_cli_SOURCES = tests/unit/test-client-cli.c
+tests_unit_test_client_cli_CPPFLAGS = $(CLIENT_CPPFLAGS) -I$(top_srcdir)/client/cli
+tests_unit_test_client_cli_CFLAGS = $(CLIENT_UNIT_CFLAGS)
+tests_unit_test_client_cli_LDADD = client/cli/libskiffcli.a client/libskiff.la $(COMMON_LIBS) \
+	$(CMOCKA_LIBS)
+# The library against a scripted fake hostd (public API only).
+tests_unit_test_client_conn_SOURCES = tests/unit/test-client-conn.c
+tests_unit_test_client_conn_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS) \
+	-I$(top_srcdir)/client/include
+tests_unit_test_client_conn_CFLAGS = $(CLIENT_UNIT_CFLAGS) -pthread
+tests_unit_test_client_conn_LDADD = client/libskiff.la $(COMMON_LIBS) $(CMOCKA_LIBS) -lpthread

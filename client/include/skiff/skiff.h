@@ -1,0 +1,328 @@
+/*
+ * libskiff: the C client library of Skiff's management daemon, hostd.
+ *
+ * Scripts, toolstacks and the skiff(1) command line talk to hostd through
+ * this API. It speaks the skiff.v1 protocol (framed protobuf over a UNIX
+ * socket) but exposes only the plain C types below.
+ *
+ * Conventions
+ *  - Every function that can fail returns 0 (or a count) on success and a
+ *    negative value on failure: -(enum skiff_errcode). When the caller
+ *    passes a struct skiff_error, it is filled with the code, a message
+ *    written for people ("what went wrong and what to do next") and, for
+ *    SKIFF_ERR_DENIED, the policy decision. err may be NULL.
+ *  - Strings and arrays returned by the library are malloc'd and owned by
+ *    the struct that holds them; free them with the matching *_clear or
+ *    *_free function. Structs passed in by the caller are only read.
+ *  - A struct skiff_conn is not thread-safe: use one per thread, or
+ *    serialise calls on it. Streams (console, events) belong to the
+ *    connection they were opened on and must be closed before it.
+ *  - Domains are named by name or UUID wherever a "domain" string is taken.
+ *
+ * Link with `pkg-config --libs libskiff`. Symbols are versioned (SKIFF_0.1).
+ */
+#ifndef SKIFF_SKIFF_H
+#define SKIFF_SKIFF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The URI used when neither the caller nor $SKIFF_URI names one. */
+#define SKIFF_DEFAULT_URI "unix:///run/skiff/hostd.sock"
+/* The environment variable consulted when the URI argument is NULL. */
+#define SKIFF_URI_ENV "SKIFF_URI"
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+
+/*
+ * Codes 1..9 are hostd's (they mirror skiff.v1.ErrorCode); 100 and up
+ * arise in the client.
+ */
+enum skiff_errcode {
+    SKIFF_OK = 0,
+    SKIFF_ERR_NOT_FOUND = 1,    /* no such domain */
+    SKIFF_ERR_EXISTS = 2,       /* name or UUID already taken */
+    SKIFF_ERR_INVALID = 3,      /* malformed request or configuration */
+    SKIFF_ERR_DENIED = 4,       /* the security policy said no */
+    SKIFF_ERR_BUSY = 5,         /* the domain's state forbids the operation */
+    SKIFF_ERR_INTERNAL = 6,     /* hostd failed (see its log) */
+    SKIFF_ERR_UNSUPPORTED = 7,  /* e.g. graceful shutdown of a plain hvt guest */
+    SKIFF_ERR_PROTOCOL = 8,     /* version mismatch or a malformed message */
+    SKIFF_ERR_TIMEOUT = 9,
+
+    SKIFF_ERR_CONNECT = 100,    /* cannot reach hostd (sys_errno says why) */
+    SKIFF_ERR_IO = 101,         /* the connection failed or was closed */
+    SKIFF_ERR_NOMEM = 102,
+    SKIFF_ERR_USAGE = 103,      /* a bad argument to a libskiff function */
+};
+
+struct skiff_error {
+    enum skiff_errcode code;
+    int sys_errno;              /* the errno behind CONNECT/IO errors, else 0 */
+    char message[512];          /* for people; never empty when code != 0 */
+    char decision[512];         /* for SKIFF_ERR_DENIED: the policy decision */
+};
+
+/* A short constant description of a code ("no such domain", ...). */
+const char *skiff_strerror(enum skiff_errcode code);
+/* The code's stable name ("NOT_FOUND", "CONNECT", ...), for scripts. */
+const char *skiff_errcode_name(enum skiff_errcode code);
+/* Reset *err to SKIFF_OK with empty texts. */
+void skiff_error_clear(struct skiff_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Domains                                                             */
+
+enum skiff_state {
+    SKIFF_STATE_UNKNOWN = 0,
+    SKIFF_STATE_DEFINED = 1,    /* known (persistent), not running */
+    SKIFF_STATE_RUNNING = 2,
+    SKIFF_STATE_PAUSED = 3,
+    SKIFF_STATE_SHUTDOWN = 4,   /* halted, kept by on_poweroff = preserve */
+    SKIFF_STATE_CRASHED = 5,    /* aborted, kept by on_crash = preserve */
+};
+
+/* "defined", "running", "paused", "shutdown", "crashed" or "unknown". */
+const char *skiff_state_name(enum skiff_state state);
+
+/* What hostd does when the guest powers off, reboots or crashes. */
+enum skiff_action {
+    SKIFF_ACTION_DEFAULT = 0,   /* hostd's default for the event */
+    SKIFF_ACTION_DESTROY = 1,
+    SKIFF_ACTION_RESTART = 2,
+    SKIFF_ACTION_PRESERVE = 3,
+};
+
+/* "default", "destroy", "restart" or "preserve". */
+const char *skiff_action_name(enum skiff_action action);
+
+struct skiff_disk {
+    char *target;               /* host path of the image */
+    char *vdev;                 /* device name in the guest's manifest */
+    uint32_t sector_size;       /* 0 = 512 */
+};
+
+struct skiff_vif {
+    char *vdev;                 /* device name in the guest's manifest */
+    char *mac;                  /* NULL or "" = random, stable for the domain */
+    char *bridge;               /* create a tap and add it to this bridge */
+    char *tap;                  /* or use this existing tap */
+};
+
+/*
+ * A domain's configuration (what skiff.cfg files describe). NULL strings
+ * and zero numbers mean "not set": hostd applies its defaults (64 MiB,
+ * 1 vCPU, a fresh UUID). Paths are used by hostd as given, so pass
+ * absolute ones.
+ */
+struct skiff_domain_config {
+    char *name;
+    char *uuid;
+    uint64_t memory_mb;
+    uint32_t vcpus;
+    char *kernel;
+    char *cmdline;
+    size_t n_disks;
+    struct skiff_disk *disks;
+    size_t n_vifs;
+    struct skiff_vif *vifs;
+    enum skiff_action on_poweroff;
+    enum skiff_action on_reboot;
+    enum skiff_action on_crash;
+    char *seclabel;
+    char *pool;
+    char *cpus;                 /* hard affinity, e.g. "0-3,6" */
+    bool autostart;
+};
+
+/*
+ * Free every string and array of cfg with free(3) and zero it. Use it on
+ * configs the library filled in, or built with malloc'd members.
+ */
+void skiff_domain_config_clear(struct skiff_domain_config *cfg);
+
+struct skiff_domain_info {
+    char uuid[37];
+    char *name;
+    uint32_t id;                /* run id, changes on every start; 0 when stopped */
+    enum skiff_state state;
+    bool persistent;            /* defined (kept when stopped) vs created */
+    struct skiff_domain_config config;
+    int pid;                    /* skiff-hv's pid, 0 when not running */
+    uint64_t started_at_ns;     /* CLOCK_REALTIME of the last start */
+    uint64_t cpu_time_ns;       /* vCPU run time */
+    uint64_t memory_touched_bytes;
+    uint64_t exits;             /* VM exits served */
+    int32_t exit_status;        /* last guest exit status */
+    char *reason;               /* why it stopped, in words ("" if it did not) */
+    uint32_t restarts;
+};
+
+/* Free the members of *info and zero it. */
+void skiff_domain_info_clear(struct skiff_domain_info *info);
+/* Free an array returned by skiff_list (members and the array). */
+void skiff_domain_list_free(struct skiff_domain_info *list, size_t n);
+
+struct skiff_host_info {
+    char *hostname;
+    char *version;              /* hostd's version */
+    uint64_t started_at_ns;     /* CLOCK_REALTIME when hostd started */
+    uint64_t uptime_ns;
+    uint32_t cpus;
+    uint64_t memory_bytes;
+    uint32_t domains_running;
+    uint32_t domains_defined;
+};
+
+void skiff_host_info_clear(struct skiff_host_info *info);
+
+struct skiff_event {
+    uint64_t seq;               /* increasing, persistent across restarts */
+    uint64_t time_ns;           /* CLOCK_REALTIME */
+    char domain_uuid[37];
+    char *domain_name;
+    char *kind;                 /* "started", "paused", "destroyed", ... */
+    enum skiff_state state;     /* the domain's state after the event */
+    char *detail;
+};
+
+void skiff_event_clear(struct skiff_event *ev);
+
+/* ------------------------------------------------------------------ */
+/* Connections                                                         */
+
+struct skiff_conn;
+
+/*
+ * Connect to hostd at uri and exchange the protocol version.
+ *   uri: "unix:///path/to/hostd.sock" (or a plain absolute path). NULL or
+ *        "" means $SKIFF_URI, or SKIFF_DEFAULT_URI when that is unset.
+ *        "tls://host:port" is reserved for remote hostds and refused with
+ *        SKIFF_ERR_UNSUPPORTED in this version.
+ * Errors: SKIFF_ERR_USAGE (malformed URI), SKIFF_ERR_CONNECT (no hostd
+ * listening: err->sys_errno is the connect(2) errno), SKIFF_ERR_PROTOCOL
+ * (hostd refused our version), SKIFF_ERR_IO.
+ */
+int skiff_connect(const char *uri, struct skiff_conn **out, struct skiff_error *err);
+
+/* Close the connection (and any stream still open on it). NULL is a no-op. */
+void skiff_close(struct skiff_conn *conn);
+
+/* The URI actually used (after the $SKIFF_URI/default resolution). */
+const char *skiff_conn_uri(const struct skiff_conn *conn);
+/* hostd's self-description from the version exchange, e.g. "hostd 0.1.0". */
+const char *skiff_conn_server(const struct skiff_conn *conn);
+/* The library's own version, e.g. "0.1.0". */
+const char *skiff_version(void);
+
+/* ------------------------------------------------------------------ */
+/* Synchronous operations: each sends one request and waits for its
+ * response. Where `out` is taken it may be NULL; when given it receives
+ * the domain as hostd reports it after the operation (free it with
+ * skiff_domain_info_clear). */
+
+/* Store a persistent domain without starting it. */
+int skiff_define(struct skiff_conn *conn, const struct skiff_domain_config *cfg,
+                 struct skiff_domain_info *out, struct skiff_error *err);
+/* Forget a persistent domain (it must not be running). */
+int skiff_undefine(struct skiff_conn *conn, const char *domain, struct skiff_error *err);
+/* Create and start a transient domain; paused: its vCPUs wait for unpause. */
+int skiff_create(struct skiff_conn *conn, const struct skiff_domain_config *cfg, bool paused,
+                 struct skiff_domain_info *out, struct skiff_error *err);
+/* Start a defined domain. */
+int skiff_start(struct skiff_conn *conn, const char *domain, struct skiff_domain_info *out,
+                struct skiff_error *err);
+
+/*
+ * List domains; all: include defined domains that are not running. On
+ * success *list is an array of *n entries (free with skiff_domain_list_free;
+ * it is NULL when *n is 0).
+ */
+int skiff_list(struct skiff_conn *conn, bool all, struct skiff_domain_info **list, size_t *n,
+               struct skiff_error *err);
+/* One domain's information. */
+int skiff_info(struct skiff_conn *conn, const char *domain, struct skiff_domain_info *out,
+               struct skiff_error *err);
+
+int skiff_pause(struct skiff_conn *conn, const char *domain, struct skiff_error *err);
+int skiff_unpause(struct skiff_conn *conn, const char *domain, struct skiff_error *err);
+
+/*
+ * Ask the guest to shut down. wait: return only once it has stopped.
+ * grace_ms: how long hostd lets the guest take before destroying it
+ * (0 = hostd's default). Guests without Skiff's control-event extension
+ * cannot shut down gracefully: hostd destroys them after the grace period.
+ */
+int skiff_shutdown(struct skiff_conn *conn, const char *domain, bool wait, uint32_t grace_ms,
+                   struct skiff_error *err);
+int skiff_reboot(struct skiff_conn *conn, const char *domain, struct skiff_error *err);
+/* Stop the domain at once (a persistent domain stays defined). */
+int skiff_destroy(struct skiff_conn *conn, const char *domain, struct skiff_error *err);
+int skiff_rename(struct skiff_conn *conn, const char *domain, const char *new_name,
+                 struct skiff_error *err);
+int skiff_host_info(struct skiff_conn *conn, struct skiff_host_info *out,
+                    struct skiff_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Streams. A stream shares its connection with other calls: messages
+ * that arrive for it while a synchronous call waits are kept for it (up
+ * to a bound; past it the stream fails with SKIFF_ERR_IO rather than
+ * silently losing data). For a busy console, a connection of its own is
+ * simplest. */
+
+struct skiff_console;
+
+/* Send the guest's recent output (hostd's buffer) before live output. */
+#define SKIFF_CONSOLE_HISTORY 0x1u
+
+/* Attach to a domain's console. Errors about the domain (not found, not
+ * running) may be reported here or by the first skiff_console_read. */
+int skiff_console_open(struct skiff_conn *conn, const char *domain, unsigned flags,
+                       struct skiff_console **out, struct skiff_error *err);
+/*
+ * Block until console output is available and copy up to len bytes of it
+ * to buf. Returns the number of bytes (> 0), 0 once the console has ended
+ * (the domain stopped or hostd closed the stream), or a negative error.
+ */
+ssize_t skiff_console_read(struct skiff_console *con, void *buf, size_t len,
+                           struct skiff_error *err);
+/* Send keyboard input to the guest. */
+int skiff_console_write(struct skiff_console *con, const void *buf, size_t len,
+                        struct skiff_error *err);
+/*
+ * The descriptor to poll(2) for readability before skiff_console_read.
+ * Output the library already holds does not make it readable: check
+ * skiff_console_pending first, and read without polling while it is true.
+ */
+int skiff_console_fd(const struct skiff_console *con);
+bool skiff_console_pending(const struct skiff_console *con);
+/* Detach (tells hostd to stop the stream) and free. NULL is a no-op. */
+void skiff_console_close(struct skiff_console *con);
+
+struct skiff_events;
+
+/* Follow hostd's event log, replaying stored events from since_seq
+ * (0 = from the oldest event hostd keeps) first. */
+int skiff_events_open(struct skiff_conn *conn, uint64_t since_seq, struct skiff_events **out,
+                      struct skiff_error *err);
+/*
+ * Block until the next event. Returns 1 with *ev filled (free with
+ * skiff_event_clear), 0 when hostd ended the stream, or a negative error.
+ */
+int skiff_events_next(struct skiff_events *evs, struct skiff_event *ev, struct skiff_error *err);
+int skiff_events_fd(const struct skiff_events *evs);
+bool skiff_events_pending(const struct skiff_events *evs);
+void skiff_events_close(struct skiff_events *evs);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,92 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/config-file.h"
+#include "conf.h"
+#include "hostd.h"
+#include "log.h"
+
+static const char *const known_keys[] = {
+    "state_dir", "listen_unix", "monitor", "group", "shutdown_grace_ms", "log_level", NULL,
+};
+
+static void warn_cb(void *ctx, const char *msg)
+{
+    log_warn("%s", msg);
+}
+
+static int set_str(const struct skiff_cfg *cfg, const char *key, char **field, const char *path)
+{
+    const struct skiff_cfg_entry *e = skiff_cfg_get(cfg, key);
+    if (e == NULL)
+        return 0;
+    const char *v = skiff_cfg_string(cfg, key);
+    if (v == NULL) {
+        log_err("%s:%d: %s must be a string", path, e->line, key);
+        return -EINVAL;
+    }
+    char *copy = strdup(v);
+    if (copy == NULL)
+        return -ENOMEM;
+    free(*field);
+    *field = copy;
+    return 0;
+}
+
+int conf_load(const char *path, bool required, struct hostd_conf *conf)
+{
+    struct skiff_cfg *cfg = NULL;
+    struct skiff_cfg_error err = { 0 };
+    int rc = skiff_cfg_parse_file(path, &cfg, &err);
+    if (rc == -ENOENT && !required) {
+        log_debug("no configuration file %s; using the defaults", path);
+        return 0;
+    }
+    if (rc < 0) {
+        char msg[600];
+        skiff_cfg_error_format(&err, msg, sizeof msg);
+        log_err("%s", msg[0] ? msg : strerror(-rc));
+        return rc;
+    }
+    skiff_cfg_warn_unknown(cfg, known_keys, warn_cb, NULL);
+    if ((rc = set_str(cfg, "state_dir", &conf->state_dir, path)) < 0 ||
+        (rc = set_str(cfg, "listen_unix", &conf->listen_unix, path)) < 0 ||
+        (rc = set_str(cfg, "monitor", &conf->monitor, path)) < 0 ||
+        (rc = set_str(cfg, "group", &conf->group, path)) < 0)
+        goto out;
+    long long ms;
+    rc = skiff_cfg_int(cfg, "shutdown_grace_ms", &ms);
+    if (rc == 0) {
+        if (ms < 1 || ms > 3600000) {
+            log_err("%s: shutdown_grace_ms must be 1-3600000", path);
+            rc = -EINVAL;
+            goto out;
+        }
+        conf->shutdown_grace_ms = (uint32_t)ms;
+    } else if (rc != -ENOENT) {
+        log_err("%s: shutdown_grace_ms must be an integer", path);
+        goto out;
+    }
+    rc = 0;
+    const char *lvl = skiff_cfg_string(cfg, "log_level");
+    if (lvl != NULL && log_parse_level(lvl, &conf->log_level) < 0) {
+        log_err("%s: log_level must be error, warning, info or debug", path);
+        rc = -EINVAL;
+    }
+out:
+    skiff_cfg_free(cfg);
+    return rc;
+}
+
+void conf_clear(struct hostd_conf *conf)
+{
+    free(conf->state_dir);
+    free(conf->listen_unix);
+    free(conf->monitor);
+    free(conf->group);
+    memset(conf, 0, sizeof *conf);
+}

@@ -1,0 +1,16 @@
+/* hostd.conf: the daemon's configuration file (skiff.cfg(5) syntax). */
+#ifndef SKIFF_HOSTD_CONF_H
+#define SKIFF_HOSTD_CONF_H
+
+#include <stdbool.h>
+
+struct hostd_conf;
+
+#define DEFAULT_SHUTDOWN_GRACE_MS 10000
+
+/* Read path into conf (keys it sets replace conf's values). A missing file
+ * is an error only when required. */
+int conf_load(const char *path, bool required, struct hostd_conf *conf);
+void conf_clear(struct hostd_conf *conf);
+
+#endif

@@ -1,0 +1,382 @@
+/*
+ * Client connections: framing, the Hello handshake, back-pressure and an
+ * orderly close. Requests are handed to rpc_dispatch.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "conn.h"
+#include "frame.h"
+#include "hostd.h"
+#include "log.h"
+#include "rpc.h"
+
+/* Stop reading a client's requests while this much output waits for it. */
+#define OUTPUT_PAUSE (8U << 20)
+/* Live console output is dropped for a client this far behind. */
+#define OUTPUT_CONSOLE_LIMIT (1U << 20)
+/* A closing connection gets this long to take its last reply. */
+#define CLOSE_TIMEOUT_S 5
+
+static unsigned next_serial;
+
+static void conn_free(struct conn *c)
+{
+    struct list *p, *t;
+    list_for_each_safe(p, t, &c->calls) {
+        struct call *call = list_entry(p, struct call, conn_link);
+        list_del(&call->conn_link);
+        if (!list_empty(&call->wait_link)) {
+            call_free(call);
+        } else {
+            call->conn = NULL;   /* orphan: its owner frees it when it completes */
+        }
+    }
+    list_del(&c->link);
+    if (c->bev != NULL)
+        bufferevent_free(c->bev);   /* BEV_OPT_CLOSE_ON_FREE closes the socket */
+    log_debug("client %u: closed", c->serial);
+    free(c);
+}
+
+static void free_later_cb(evutil_socket_t fd, short what, void *arg)
+{
+    conn_free(arg);
+}
+
+static void closing_write_cb(struct bufferevent *bev, void *arg)
+{
+    struct conn *c = arg;
+    if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+        conn_free(c);
+}
+
+static void closing_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    conn_free(arg);
+}
+
+void conn_close(struct conn *c)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    /* Streams and waiters stop at once; the socket lingers only to flush. */
+    struct list *p, *t;
+    list_for_each_safe(p, t, &c->calls) {
+        struct call *call = list_entry(p, struct call, conn_link);
+        if (!list_empty(&call->wait_link))
+            call_free(call);
+    }
+    bufferevent_disable(c->bev, EV_READ);
+    if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+        bufferevent_setcb(c->bev, NULL, NULL, NULL, c);
+        if (event_base_once(c->h->base, -1, EV_TIMEOUT, free_later_cb, c, NULL) < 0)
+            log_err("client %u: cannot schedule close", c->serial);
+        return;
+    }
+    struct timeval tv = { CLOSE_TIMEOUT_S, 0 };
+    bufferevent_set_timeouts(c->bev, NULL, &tv);
+    bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+    bufferevent_setcb(c->bev, NULL, closing_write_cb, closing_event_cb, c);
+    bufferevent_enable(c->bev, EV_WRITE);
+}
+
+void conn_close_all(struct hostd *h)
+{
+    struct list *p, *t;
+    list_for_each_safe(p, t, &h->conns) {
+        struct conn *c = list_entry(p, struct conn, link);
+        c->closing = true;
+        conn_free(c);
+    }
+}
+
+int conn_send(struct conn *c, const Skiff__V1__ServerMessage *m)
+{
+    if (c->closing)
+        return -ECONNRESET;
+    size_t size;
+    uint8_t *buf = skiff_frame_pack(&m->base, &size);
+    if (buf == NULL) {
+        log_err("client %u: cannot encode a reply (out of memory or too large)", c->serial);
+        return -ENOMEM;
+    }
+    int rc = bufferevent_write(c->bev, buf, size);
+    free(buf);
+    if (rc < 0)
+        return -ENOMEM;
+    if (!c->read_paused &&
+        evbuffer_get_length(bufferevent_get_output(c->bev)) > OUTPUT_PAUSE) {
+        c->read_paused = true;
+        bufferevent_disable(c->bev, EV_READ);
+    }
+    return 0;
+}
+
+static void send_hello_reply(struct conn *c, Skiff__V1__ErrorCode code, const char *msg)
+{
+    Skiff__V1__HelloReply hr = SKIFF__V1__HELLO_REPLY__INIT;
+    Skiff__V1__Error err = SKIFF__V1__ERROR__INIT;
+    hr.version = SKIFF__V1__PROTOCOL_VERSION__PROTOCOL_V1;
+    hr.server = (char *)HOSTD_VERSION_STRING;
+    if (code != SKIFF__V1__ERROR_CODE__OK) {
+        err.code = code;
+        err.message = (char *)msg;
+        hr.error = &err;
+    }
+    Skiff__V1__ServerMessage sm = SKIFF__V1__SERVER_MESSAGE__INIT;
+    sm.msg_case = SKIFF__V1__SERVER_MESSAGE__MSG_HELLO;
+    sm.hello = &hr;
+    conn_send(c, &sm);
+}
+
+/* The refusal waits for the client's Hello, so the client reads it as the
+ * reply to its Hello instead of failing to send; it gets a few seconds. */
+#define DENY_TIMEOUT_S 10
+
+void conn_deny(struct conn *c)
+{
+    c->denied = true;
+    struct timeval tv = { DENY_TIMEOUT_S, 0 };
+    bufferevent_set_timeouts(c->bev, &tv, NULL);
+}
+
+/* A broken frame after the handshake: say why (id 0: no request to blame), then close. */
+static void protocol_error(struct conn *c, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    log_info("client %u (pid %ld uid %ld): %s; closing", c->serial, (long)c->pid,
+             (long)c->uid, msg);
+    if (!c->hello_done) {
+        send_hello_reply(c, SKIFF__V1__ERROR_CODE__PROTOCOL, msg);
+    } else {
+        Skiff__V1__Error err = SKIFF__V1__ERROR__INIT;
+        err.code = SKIFF__V1__ERROR_CODE__PROTOCOL;
+        err.message = msg;
+        Skiff__V1__Response r = SKIFF__V1__RESPONSE__INIT;
+        r.error = &err;
+        Skiff__V1__ServerMessage sm = SKIFF__V1__SERVER_MESSAGE__INIT;
+        sm.msg_case = SKIFF__V1__SERVER_MESSAGE__MSG_RESPONSE;
+        sm.response = &r;
+        conn_send(c, &sm);
+    }
+    conn_close(c);
+}
+
+static void handle_message(struct conn *c, Skiff__V1__ClientMessage *m)
+{
+    if (c->denied) {
+        send_hello_reply(c, SKIFF__V1__ERROR_CODE__DENIED,
+                         c->h->have_group ? "permission denied: only root and members of "
+                                            "the configured group may use hostd"
+                                          : "permission denied: only root may use hostd");
+        conn_close(c);
+        return;
+    }
+    if (!c->hello_done) {
+        if (m->msg_case != SKIFF__V1__CLIENT_MESSAGE__MSG_HELLO) {
+            protocol_error(c, "the first message must be Hello");
+            return;
+        }
+        if (m->hello->version != SKIFF__V1__PROTOCOL_VERSION__PROTOCOL_V1) {
+            protocol_error(c, "protocol version %d is not supported (this hostd speaks %d)",
+                           (int)m->hello->version, SKIFF__V1__PROTOCOL_VERSION__PROTOCOL_V1);
+            return;
+        }
+        c->hello_done = true;
+        log_debug("client %u: hello from '%s'", c->serial,
+                  m->hello->client ? m->hello->client : "");
+        send_hello_reply(c, SKIFF__V1__ERROR_CODE__OK, NULL);
+        return;
+    }
+    switch (m->msg_case) {
+    case SKIFF__V1__CLIENT_MESSAGE__MSG_REQUEST:
+        rpc_dispatch(c, m->request);
+        break;
+    case SKIFF__V1__CLIENT_MESSAGE__MSG_CONSOLE_INPUT:
+        /* hvt guests have no console input: accepted and dropped. */
+        break;
+    case SKIFF__V1__CLIENT_MESSAGE__MSG_HELLO:
+        protocol_error(c, "Hello sent twice");
+        break;
+    default:
+        protocol_error(c, "unknown message");
+        break;
+    }
+}
+
+static void read_cb(struct bufferevent *bev, void *arg)
+{
+    struct conn *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    while (!c->closing && !c->read_paused) {
+        size_t avail = evbuffer_get_length(in);
+        uint8_t hdr[SKIFF_FRAME_HEADER];
+        if (avail < sizeof hdr)
+            return;
+        evbuffer_copyout(in, hdr, sizeof hdr);
+        uint32_t n;
+        if (c->denied) {   /* whatever it sent: it gets the refusal */
+            handle_message(c, NULL);
+            return;
+        }
+        /* The length is checked before anything is allocated for the body. */
+        if (skiff_frame_length(hdr, SKIFF_FRAME_MAX, &n) < 0) {
+            protocol_error(c, "frame larger than the maximum of %u bytes", SKIFF_FRAME_MAX);
+            return;
+        }
+        if (avail < sizeof hdr + n)
+            return;
+        uint8_t *frame = evbuffer_pullup(in, (ev_ssize_t)(sizeof hdr + n));
+        if (frame == NULL) {
+            protocol_error(c, "out of memory");
+            return;
+        }
+        Skiff__V1__ClientMessage *m =
+            skiff__v1__client_message__unpack(NULL, n, frame + sizeof hdr);
+        evbuffer_drain(in, sizeof hdr + n);
+        if (m == NULL) {
+            protocol_error(c, "malformed message (not a skiff.v1.ClientMessage)");
+            return;
+        }
+        handle_message(c, m);
+        skiff__v1__client_message__free_unpacked(m, NULL);
+    }
+}
+
+static void write_cb(struct bufferevent *bev, void *arg)
+{
+    struct conn *c = arg;
+    if (c->read_paused && evbuffer_get_length(bufferevent_get_output(bev)) < OUTPUT_PAUSE / 2) {
+        c->read_paused = false;
+        bufferevent_enable(bev, EV_READ);
+        read_cb(bev, c);   /* frames may be waiting already */
+    }
+}
+
+static void event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    struct conn *c = arg;
+    if (what & BEV_EVENT_ERROR)
+        log_debug("client %u: %s", c->serial, strerror(EVUTIL_SOCKET_ERROR()));
+    /* EOF or error: nothing more can be sent either. */
+    c->closing = true;
+    conn_free(c);
+}
+
+int conn_new(struct hostd *h, int fd, uid_t uid, gid_t gid, pid_t pid)
+{
+    struct conn *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        close(fd);
+        return -ENOMEM;
+    }
+    c->h = h;
+    c->uid = uid;
+    c->gid = gid;
+    c->pid = pid;
+    c->serial = ++next_serial;
+    list_init(&c->calls);
+    c->bev = bufferevent_socket_new(h->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (c->bev == NULL) {
+        close(fd);
+        free(c);
+        return -ENOMEM;
+    }
+    list_add_tail(&h->conns, &c->link);
+    /* Never buffer more than one maximal frame of input. */
+    bufferevent_setwatermark(c->bev, EV_READ, 0, SKIFF_FRAME_HEADER + SKIFF_FRAME_MAX);
+    bufferevent_setwatermark(c->bev, EV_WRITE, OUTPUT_PAUSE / 2, 0);
+    bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    log_debug("client %u: connected (pid %ld uid %ld gid %ld)", c->serial, (long)pid,
+              (long)uid, (long)gid);
+    return 0;
+}
+
+/* ---- calls ---- */
+
+struct call *call_new(struct conn *c, uint64_t id)
+{
+    struct call *call = calloc(1, sizeof *call);
+    if (call == NULL)
+        return NULL;
+    call->conn = c;
+    call->id = id;
+    list_init(&call->wait_link);
+    list_add_tail(&c->calls, &call->conn_link);
+    return call;
+}
+
+void call_free(struct call *call)
+{
+    list_del(&call->wait_link);
+    list_del(&call->conn_link);
+    free(call);
+}
+
+static int call_send(struct call *call, Skiff__V1__Response *r, bool more)
+{
+    if (call->conn == NULL)
+        return -ECONNRESET;
+    r->id = call->id;
+    r->more = more;
+    Skiff__V1__ServerMessage sm = SKIFF__V1__SERVER_MESSAGE__INIT;
+    sm.msg_case = SKIFF__V1__SERVER_MESSAGE__MSG_RESPONSE;
+    sm.response = r;
+    return conn_send(call->conn, &sm);
+}
+
+int call_send_more(struct call *call, Skiff__V1__Response *r)
+{
+    return call_send(call, r, true);
+}
+
+void call_reply(struct call *call, Skiff__V1__Response *r)
+{
+    call_send(call, r, false);
+    call_free(call);
+}
+
+void call_reply_ok(struct call *call)
+{
+    Skiff__V1__Response r = SKIFF__V1__RESPONSE__INIT;
+    call_reply(call, &r);
+}
+
+void call_error(struct call *call, Skiff__V1__ErrorCode code, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    Skiff__V1__Error err = SKIFF__V1__ERROR__INIT;
+    err.code = code;
+    err.message = msg;
+    Skiff__V1__Response r = SKIFF__V1__RESPONSE__INIT;
+    r.error = &err;
+    call_reply(call, &r);
+}
+
+bool call_backlogged(const struct call *call)
+{
+    if (call->conn == NULL || call->conn->closing)
+        return true;
+    return evbuffer_get_length(bufferevent_get_output(call->conn->bev)) > OUTPUT_CONSOLE_LIMIT;
+}

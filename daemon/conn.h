@@ -1,0 +1,74 @@
+/*
+ * Client connections and the calls (requests in flight) they carry.
+ *
+ * A call is held by exactly one owner until it completes: either a list
+ * (a stream's subscribers, a domain's waiters) through wait_link, or a
+ * pointer (a monitor request's callback, a domain's pending start). When
+ * the client goes away, listed calls are freed at once; pointer-held ones
+ * are orphaned (conn = NULL) and freed by their owner on completion, so
+ * no owner is ever left with a dangling pointer.
+ */
+#ifndef SKIFF_HOSTD_CONN_H
+#define SKIFF_HOSTD_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "list.h"
+#include "skiff.pb-c.h"
+
+struct hostd;
+struct bufferevent;
+struct domain;
+
+struct conn {
+    struct hostd *h;
+    struct bufferevent *bev;
+    struct list link;          /* in hostd.conns */
+    struct list calls;         /* struct call.conn_link */
+    uid_t uid;
+    gid_t gid;
+    pid_t pid;
+    unsigned serial;           /* for log lines */
+    bool hello_done;
+    bool denied;               /* not authorised: refused at its first message */
+    bool closing;
+    bool read_paused;          /* output backlog: stop reading until it drains */
+    uint64_t console_dropped;  /* console bytes dropped for a slow reader */
+};
+
+struct call {
+    struct conn *conn;         /* NULL once the client has gone */
+    uint64_t id;
+    struct list conn_link;
+    struct list wait_link;     /* self-linked unless held in a list */
+    struct domain *dom;        /* console streams and waiters: their domain */
+    bool stream;
+    bool wait;                 /* shutdown: answer once stopped */
+    uint32_t grace_ms;         /* shutdown: then destroy */
+};
+
+/* Take over an accepted, authorised socket. */
+int conn_new(struct hostd *h, int fd, uid_t uid, gid_t gid, pid_t pid);
+/* Send what is queued, then close. Safe to call more than once. */
+void conn_close(struct conn *c);
+void conn_close_all(struct hostd *h);
+/* Queue a ServerMessage; -ENOMEM or -ECONNRESET (closing). */
+int conn_send(struct conn *c, const Skiff__V1__ServerMessage *m);
+/* Refuse a client (DENIED) at its first message, then close. */
+void conn_deny(struct conn *c);
+
+struct call *call_new(struct conn *c, uint64_t id);
+void call_free(struct call *call);
+/* Send one message of a stream (more = true); the call stays. */
+int call_send_more(struct call *call, Skiff__V1__Response *r);
+/* Send the final response and free the call. */
+void call_reply(struct call *call, Skiff__V1__Response *r);
+void call_reply_ok(struct call *call);
+void call_error(struct call *call, Skiff__V1__ErrorCode code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The client reads too slowly for a live stream (console data may be dropped). */
+bool call_backlogged(const struct call *call);
+
+#endif

@@ -1,0 +1,581 @@
+/*
+ * Request handlers. Each takes a call, answers it (now or when the
+ * monitor has answered) and never blocks: a long request (shutdown
+ * --wait) parks its call in the domain's waiters.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "domain.h"
+#include "events.h"
+#include "hostd.h"
+#include "log.h"
+#include "monitor.h"
+#include "rpc.h"
+#include "util.h"
+
+#define E(x) SKIFF__V1__ERROR_CODE__##x
+#define EOPNOTSUPP_MONITOR 95   /* the monitor's errno for "guest has no control events" */
+
+static void reply_info(struct call *call, struct domain *d)
+{
+    Skiff__V1__DomainInfo info;
+    domain_info(d, &info);
+    Skiff__V1__Response r = SKIFF__V1__RESPONSE__INIT;
+    r.result_case = SKIFF__V1__RESPONSE__RESULT_DOMAIN;
+    r.domain = &info;
+    call_reply(call, &r);
+}
+
+static struct domain *lookup(struct call *call, const char *ref)
+{
+    struct domain *d = domain_find(call->conn->h, ref);
+    if (d == NULL)
+        call_error(call, E(NOT_FOUND), "no domain '%s'", ref ? ref : "");
+    return d;
+}
+
+/* Running or paused, with a monitor that has finished starting. */
+static bool need_running(struct call *call, struct domain *d)
+{
+    if (!domain_active(d) || d->mon == NULL) {
+        call_error(call, E(BUSY), "domain %s is not running (state %s)", d->row.name,
+                   domain_state_name(d->row.state));
+        return false;
+    }
+    if (!d->mon->ready) {
+        call_error(call, E(BUSY), "domain %s is still starting; try again", d->row.name);
+        return false;
+    }
+    return true;
+}
+
+/* A config in a request becomes a stored row and a table entry. */
+static struct domain *add_domain(struct call *call, Skiff__V1__DomainConfig *cfg,
+                                 bool persistent)
+{
+    struct hostd *h = call->conn->h;
+    char msg[512];
+    Skiff__V1__ErrorCode code = config_check(h, cfg, NULL, msg, sizeof msg);
+    if (code != E(OK)) {
+        call_error(call, code, "%s", msg);
+        return NULL;
+    }
+    struct store_domain row = { 0 };
+    snprintf(row.uuid, sizeof row.uuid, "%s", cfg->uuid);
+    row.name = strdup(cfg->name);
+    row.config_len = skiff__v1__domain_config__get_packed_size(cfg);
+    row.config = malloc(row.config_len ? row.config_len : 1);
+    row.seclabel = strdup(cfg->seclabel);
+    row.pool = strdup(cfg->pool[0] ? cfg->pool : "Pool-0");
+    row.reason = strdup("");
+    if (row.name == NULL || row.config == NULL || row.seclabel == NULL || row.pool == NULL ||
+        row.reason == NULL) {
+        store_domain_clear(&row);
+        call_error(call, E(INTERNAL), "out of memory");
+        return NULL;
+    }
+    skiff__v1__domain_config__pack(cfg, row.config);
+    row.state = SKIFF__V1__DOMAIN_STATE__DEFINED;
+    row.persistent = persistent;
+    row.autostart = cfg->autostart;
+    int rc = store_domain_insert(h->store, &row);
+    if (rc < 0) {
+        store_domain_clear(&row);
+        call_error(call, rc == -EEXIST ? E(EXISTS) : E(INTERNAL), "cannot store domain %s: %s",
+                   cfg->name, strerror(-rc));
+        return NULL;
+    }
+    struct domain *d;
+    rc = domain_from_row(h, &row, &d);
+    if (rc < 0) {
+        store_domain_delete(h->store, row.uuid);
+        store_domain_clear(&row);
+        call_error(call, E(INTERNAL), "cannot load domain %s back: %s", cfg->name,
+                   strerror(-rc));
+        return NULL;
+    }
+    domtab_add(h, d);
+    return d;
+}
+
+static void op_define(struct call *call, Skiff__V1__DefineRequest *rq)
+{
+    struct domain *d = add_domain(call, rq->config, true);
+    if (d == NULL)
+        return;
+    domain_event(d, "defined", NULL);
+    reply_info(call, d);
+}
+
+static void op_create(struct call *call, Skiff__V1__CreateRequest *rq)
+{
+    struct domain *d = add_domain(call, rq->config, false);
+    if (d == NULL)
+        return;
+    if (domain_start(d, rq->paused, call) < 0)
+        domain_forget(d);   /* the call has its error already */
+}
+
+static void op_undefine(struct call *call, Skiff__V1__DomainRef *rq)
+{
+    struct domain *d = lookup(call, rq->domain);
+    if (d == NULL)
+        return;
+    if (domain_active(d) || d->mon != NULL || d->start_pending) {
+        call_error(call, E(BUSY), "domain %s is %s; destroy it first", d->row.name,
+                   domain_state_name(d->row.state));
+        return;
+    }
+    struct hostd *h = d->h;
+    char uuid[37], *name = strdup(d->row.name);
+    snprintf(uuid, sizeof uuid, "%s", d->row.uuid);
+    int rc = domain_forget(d);
+    if (rc < 0) {
+        free(name);
+        call_error(call, E(INTERNAL), "cannot remove domain from the store: %s", strerror(-rc));
+        return;
+    }
+    events_emit(h, uuid, name ? name : "", "undefined", SKIFF__V1__DOMAIN_STATE__STATE_UNSPECIFIED,
+                NULL);
+    free(name);
+    call_reply_ok(call);
+}
+
+static void op_start(struct call *call, Skiff__V1__DomainRef *rq)
+{
+    struct domain *d = lookup(call, rq->domain);
+    if (d == NULL)
+        return;
+    if (domain_active(d) || d->mon != NULL || d->start_pending) {
+        call_error(call, E(BUSY), "domain %s is already %s", d->row.name,
+                   d->start_pending ? "starting" : domain_state_name(d->row.state));
+        return;
+    }
+    domain_start(d, false, call);
+}
+
+static void op_list(struct call *call, Skiff__V1__ListRequest *rq)
+{
+    struct hostd *h = call->conn->h;
+    size_t n = 0, cap = h->domains.count;
+    Skiff__V1__DomainInfo *infos = calloc(cap ? cap : 1, sizeof *infos);
+    Skiff__V1__DomainInfo **ptrs = calloc(cap ? cap : 1, sizeof *ptrs);
+    if (infos == NULL || ptrs == NULL) {
+        free(infos);
+        free(ptrs);
+        call_error(call, E(INTERNAL), "out of memory");
+        return;
+    }
+    struct list *p, *t;
+    list_for_each_safe(p, t, &h->domains.all) {
+        struct domain *d = list_entry(p, struct domain, link);
+        /* Like `xl list`: what exists, including preserved shutdown/crashed ones. */
+        if (!rq->all && d->row.state == SKIFF__V1__DOMAIN_STATE__DEFINED)
+            continue;
+        if (n == cap)
+            break;
+        domain_info(d, &infos[n]);
+        ptrs[n] = &infos[n];
+        n++;
+    }
+    Skiff__V1__DomainList dl = SKIFF__V1__DOMAIN_LIST__INIT;
+    dl.n_domains = n;
+    dl.domains = ptrs;
+    Skiff__V1__Response r = SKIFF__V1__RESPONSE__INIT;
+    r.result_case = SKIFF__V1__RESPONSE__RESULT_DOMAINS;
+    r.domains = &dl;
+    call_reply(call, &r);
+    free(infos);
+    free(ptrs);
+}
+
+static void info_cb(struct monitor *m, void *arg, int err,
+                    const Skiff__Monitor__V1__MonitorReply *rep)
+{
+    struct call *call = arg;
+    if (call->dom == NULL || m->dom != call->dom) {
+        call_error(call, E(NOT_FOUND), "the domain stopped meanwhile; ask again");
+        return;
+    }
+    if (err == 0 && rep->error == 0)
+        domain_update_stats(m->dom, rep->stats);
+    reply_info(call, m->dom);
+}
+
+static void op_info(struct call *call, Skiff__V1__DomainRef *rq)
+{
+    struct domain *d = lookup(call, rq->domain);
+    if (d == NULL)
+        return;
+    if (d->mon != NULL && d->mon->ready) {
+        call->dom = d;
+        if (monitor_simple(d->mon, SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_STATS, info_cb,
+                           call) == 0)
+            return;
+    }
+    reply_info(call, d);
+}
+
+/* Callback of pause/unpause: the monitor has parked or resumed the vCPU. */
+static void pause_cb(struct monitor *m, void *arg, int err,
+                     const Skiff__Monitor__V1__MonitorReply *rep, bool pause)
+{
+    struct call *call = arg;
+    struct domain *d = m->dom;
+    if (d == NULL || d != call->dom) {
+        call_error(call, E(BUSY), "the domain stopped meanwhile");
+        return;
+    }
+    if (err < 0) {
+        call_error(call, E(INTERNAL), "lost contact with the monitor of %s", d->row.name);
+        return;
+    }
+    if (rep->error != 0) {
+        call_error(call, E(INTERNAL), "%s of %s failed: %s", pause ? "pause" : "unpause",
+                   d->row.name, rep->message && *rep->message ? rep->message
+                                                              : strerror(rep->error));
+        return;
+    }
+    int state = pause ? SKIFF__V1__DOMAIN_STATE__PAUSED : SKIFF__V1__DOMAIN_STATE__RUNNING;
+    if (d->row.state != state && domain_active(d)) {
+        int old = d->row.state;
+        d->row.state = state;
+        if (domain_commit(d) < 0) {
+            d->row.state = old;
+            call_error(call, E(INTERNAL), "cannot record the new state of %s", d->row.name);
+            return;
+        }
+        domain_event(d, pause ? "paused" : "unpaused", NULL);
+        hostd_status_changed(d->h);
+    }
+    reply_info(call, d);
+}
+
+static void pause_done(struct monitor *m, void *arg, int err,
+                       const Skiff__Monitor__V1__MonitorReply *rep)
+{
+    pause_cb(m, arg, err, rep, true);
+}
+
+static void unpause_done(struct monitor *m, void *arg, int err,
+                         const Skiff__Monitor__V1__MonitorReply *rep)
+{
+    pause_cb(m, arg, err, rep, false);
+}
+
+static void op_pause(struct call *call, Skiff__V1__DomainRef *rq, bool pause)
+{
+    struct domain *d = lookup(call, rq->domain);
+    if (d == NULL || !need_running(call, d))
+        return;
+    call->dom = d;
+    int rc = monitor_simple(d->mon,
+                            pause ? SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_PAUSE
+                                  : SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_UNPAUSE,
+                            pause ? pause_done : unpause_done, call);
+    if (rc < 0)
+        call_error(call, E(INTERNAL), "cannot reach the monitor of %s: %s", d->row.name,
+                   strerror(-rc));
+}
+
+/* Answer now, or park the call until the domain has stopped. */
+static void reply_or_wait(struct call *call, struct domain *d)
+{
+    if (call->wait) {
+        call->dom = d;
+        list_add_tail(&d->waiters, &call->wait_link);
+        return;
+    }
+    reply_info(call, d);
+}
+
+static void shutdown_cb(struct monitor *m, void *arg, int err,
+                        const Skiff__Monitor__V1__MonitorReply *rep)
+{
+    struct call *call = arg;
+    struct domain *d = m->dom;
+    if (d == NULL || d != call->dom) {
+        /* It stopped before the monitor answered: that is what was asked. */
+        call_reply_ok(call);
+        return;
+    }
+    if (err < 0) {
+        call_error(call, E(INTERNAL), "lost contact with the monitor of %s", d->row.name);
+        return;
+    }
+    if (rep->error != 0 && rep->error != EOPNOTSUPP_MONITOR) {
+        call_error(call, E(INTERNAL), "shutdown of %s failed: %s", d->row.name,
+                   rep->message && *rep->message ? rep->message : strerror(rep->error));
+        return;
+    }
+    /* A guest without control events cannot be asked, but it still gets
+     * the grace period to halt by itself before it is destroyed. */
+    bool asked = rep->error == 0;
+    if (d->intent == STOP_NONE) {
+        uint32_t grace = call->grace_ms ? call->grace_ms : d->h->conf.shutdown_grace_ms;
+        if (domain_arm_grace(d, grace, asked) < 0)
+            log_err("domain %s: cannot arm the shutdown grace timer", d->row.name);
+    }
+    reply_or_wait(call, d);
+}
+
+static void op_shutdown(struct call *call, Skiff__V1__ShutdownRequest *rq)
+{
+    struct domain *d = lookup(call, rq->domain);
+    if (d == NULL)
+        return;
+    call->wait = rq->wait;
+    call->grace_ms = rq->grace_ms;
+    if (domain_active(d) && d->mon != NULL && d->intent != STOP_NONE) {
+        reply_or_wait(call, d);   /* already stopping */
+        return;
+    }
+    if (!need_running(call, d))
+        return;
+    call->dom = d;
+    int rc = monitor_guest_request(d->mon, SKIFF__MONITOR__V1__GUEST_REQUEST__GUEST_REQUEST_SHUTDOWN,
+                                   shutdown_cb, call);
+    if (rc < 0)
+        call_error(call, E(INTERNAL), "cannot reach the monitor of %s: %s", d->row.name,
+                   strerror(-rc));
+}
+
+static void reboot_cb(struct monitor *m, void *arg, int err,
+                      const Skiff__Monitor__V1__MonitorReply *rep)
+{
+    struct call *call = arg;
+    struct domain *d = m->dom;
+    if (d == NULL || d != call->dom) {
+        call_error(call, E(BUSY), "the domain stopped meanwhile");
+        return;
+    }
+    if (err < 0) {
+        call_error(call, E(INTERNAL), "lost contact with the monitor of %s", d->row.name);
+        return;
+    }
+    if (rep->error == EOPNOTSUPP_MONITOR) {
+        domain_restart(d, "rebooted: destroyed and started again (the guest does not "
+                          "handle reboot requests)");
+    } else if (rep->error != 0) {
+        call_error(call, E(INTERNAL), "reboot of %s failed: %s", d->row.name,
+                   rep->message && *rep->message ? rep->message : strerror(rep->error));
+        return;
+    }
+    reply_info(call, d);
+}
+
+static void op_reboot(struct call *call, Skiff__V1__DomainRef *rq)
+{
+    struct domain *d = lookup(call, rq->domain);
+    if (d == NULL || !need_running(call, d))
+        return;
+    if (d->intent != STOP_NONE) {
+        call_error(call, E(BUSY), "domain %s is stopping", d->row.name);
+        return;
+    }
+    call->dom = d;
+    int rc = monitor_guest_request(d->mon, SKIFF__MONITOR__V1__GUEST_REQUEST__GUEST_REQUEST_REBOOT,
+                                   reboot_cb, call);
+    if (rc < 0)
+        call_error(call, E(INTERNAL), "cannot reach the monitor of %s: %s", d->row.name,
+                   strerror(-rc));
+}
+
+static void op_destroy(struct call *call, Skiff__V1__DomainRef *rq)
+{
+    struct domain *d = lookup(call, rq->domain);
+    if (d == NULL)
+        return;
+    if (d->mon != NULL && domain_active(d)) {
+        /* Answered when the monitor reports the guest stopped. */
+        call->wait = true;
+        if (d->intent != STOP_DESTROY)
+            domain_destroy(d, "destroyed");
+        reply_or_wait(call, d);
+        return;
+    }
+    if (d->row.state == SKIFF__V1__DOMAIN_STATE__SHUTDOWN ||
+        d->row.state == SKIFF__V1__DOMAIN_STATE__CRASHED) {
+        /* A preserved domain: destroying it ends the preservation. */
+        if (!d->row.persistent) {
+            domain_event(d, "destroyed", "removed");
+            domain_forget(d);
+            call_reply_ok(call);
+            return;
+        }
+        int old = d->row.state;
+        d->row.state = SKIFF__V1__DOMAIN_STATE__DEFINED;
+        if (domain_commit(d) < 0) {
+            d->row.state = old;
+            call_error(call, E(INTERNAL), "cannot record the new state of %s", d->row.name);
+            return;
+        }
+        domain_event(d, "destroyed", NULL);
+        reply_info(call, d);
+        return;
+    }
+    call_error(call, E(BUSY), "domain %s is not running (state %s)", d->row.name,
+               domain_state_name(d->row.state));
+}
+
+static void op_rename(struct call *call, Skiff__V1__RenameRequest *rq)
+{
+    struct domain *d = lookup(call, rq->domain);
+    if (d == NULL)
+        return;
+    const char *name = rq->new_name;
+    if (!config_name_valid(name)) {
+        call_error(call, E(INVALID), "invalid domain name '%s'", name);
+        return;
+    }
+    if (strcmp(name, d->row.name) == 0) {
+        reply_info(call, d);
+        return;
+    }
+    struct domain *other = domain_find_name(d->h, name);
+    if (other != NULL) {
+        call_error(call, E(EXISTS), "a domain named '%s' already exists", name);
+        return;
+    }
+    char *old = strdup(d->row.name);
+    if (old == NULL || domtab_rename(d->h, d, name) < 0) {
+        free(old);
+        call_error(call, E(INTERNAL), "out of memory");
+        return;
+    }
+    if (domain_commit(d) < 0) {
+        domtab_rename(d->h, d, old);
+        free(old);
+        call_error(call, E(INTERNAL), "cannot record the new name");
+        return;
+    }
+    char detail[200];
+    snprintf(detail, sizeof detail, "%s -> %s", old, name);
+    domain_event(d, "renamed", detail);
+    free(old);
+    reply_info(call, d);
+}
+
+/* Streams start with an empty acknowledgement, so a client knows it is attached. */
+static void stream_ack(struct call *call)
+{
+    Skiff__V1__Response r = SKIFF__V1__RESPONSE__INIT;
+    call_send_more(call, &r);
+}
+
+static void op_console(struct call *call, Skiff__V1__ConsoleRequest *rq)
+{
+    struct domain *d = lookup(call, rq->domain);
+    if (d == NULL)
+        return;
+    if (!domain_active(d) && !d->start_pending) {
+        call_error(call, E(BUSY), "domain %s is not running (state %s)", d->row.name,
+                   domain_state_name(d->row.state));
+        return;
+    }
+    stream_ack(call);
+    if (rq->history && d->console.len > 0) {
+        uint8_t *buf = malloc(RING_SIZE);
+        if (buf != NULL) {
+            Skiff__V1__ConsoleData cd = SKIFF__V1__CONSOLE_DATA__INIT;
+            cd.data.data = buf;
+            cd.data.len = ring_copy(&d->console, buf);
+            Skiff__V1__Response r = SKIFF__V1__RESPONSE__INIT;
+            r.result_case = SKIFF__V1__RESPONSE__RESULT_CONSOLE;
+            r.console = &cd;
+            call_send_more(call, &r);
+            free(buf);
+        }
+    }
+    call->stream = true;
+    call->dom = d;
+    list_add_tail(&d->console_subs, &call->wait_link);
+}
+
+static void op_events(struct call *call, Skiff__V1__EventsRequest *rq)
+{
+    stream_ack(call);
+    events_subscribe(call->conn->h, call, rq->since_seq);
+}
+
+static void op_host_info(struct call *call)
+{
+    struct hostd *h = call->conn->h;
+    char hostname[256] = "";
+    gethostname(hostname, sizeof hostname - 1);
+    struct sysinfo si;
+    Skiff__V1__HostInfo hi = SKIFF__V1__HOST_INFO__INIT;
+    hi.hostname = hostname;
+    hi.version = (char *)PACKAGE_VERSION;
+    hi.started_at_ns = h->started_at_ns;
+    uint64_t now = now_realtime_ns();
+    hi.uptime_ns = now > h->started_at_ns ? now - h->started_at_ns : 0;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    hi.cpus = cpus > 0 ? (uint32_t)cpus : 0;
+    if (sysinfo(&si) == 0)
+        hi.memory_bytes = (uint64_t)si.totalram * si.mem_unit;
+    unsigned running, defined;
+    hostd_counts(h, &running, &defined);
+    hi.domains_running = running;
+    hi.domains_defined = defined;
+    Skiff__V1__Response r = SKIFF__V1__RESPONSE__INIT;
+    r.result_case = SKIFF__V1__RESPONSE__RESULT_HOST;
+    r.host = &hi;
+    call_reply(call, &r);
+}
+
+static void op_cancel(struct call *call, Skiff__V1__Cancel *rq)
+{
+    struct list *p, *t;
+    list_for_each_safe(p, t, &call->conn->calls) {
+        struct call *other = list_entry(p, struct call, conn_link);
+        if (other != call && other->id == rq->request_id && other->stream) {
+            call_reply_ok(other);   /* the stream's last message */
+            call_reply_ok(call);
+            return;
+        }
+    }
+    call_error(call, E(NOT_FOUND), "no stream with request id %llu",
+               (unsigned long long)rq->request_id);
+}
+
+void rpc_dispatch(struct conn *c, const Skiff__V1__Request *req)
+{
+    struct call *call = call_new(c, req->id);
+    if (call == NULL) {
+        log_err("out of memory for a request");
+        conn_close(c);
+        return;
+    }
+    log_debug("client %u: request %llu op %d", c->serial, (unsigned long long)req->id,
+              (int)req->op_case);
+    switch (req->op_case) {
+    case SKIFF__V1__REQUEST__OP_DEFINE: op_define(call, req->define); break;
+    case SKIFF__V1__REQUEST__OP_UNDEFINE: op_undefine(call, req->undefine); break;
+    case SKIFF__V1__REQUEST__OP_CREATE: op_create(call, req->create); break;
+    case SKIFF__V1__REQUEST__OP_START: op_start(call, req->start); break;
+    case SKIFF__V1__REQUEST__OP_LIST: op_list(call, req->list); break;
+    case SKIFF__V1__REQUEST__OP_INFO: op_info(call, req->info); break;
+    case SKIFF__V1__REQUEST__OP_PAUSE: op_pause(call, req->pause, true); break;
+    case SKIFF__V1__REQUEST__OP_UNPAUSE: op_pause(call, req->unpause, false); break;
+    case SKIFF__V1__REQUEST__OP_SHUTDOWN: op_shutdown(call, req->shutdown); break;
+    case SKIFF__V1__REQUEST__OP_REBOOT: op_reboot(call, req->reboot); break;
+    case SKIFF__V1__REQUEST__OP_DESTROY: op_destroy(call, req->destroy); break;
+    case SKIFF__V1__REQUEST__OP_RENAME: op_rename(call, req->rename); break;
+    case SKIFF__V1__REQUEST__OP_CONSOLE: op_console(call, req->console); break;
+    case SKIFF__V1__REQUEST__OP_EVENTS: op_events(call, req->events); break;
+    case SKIFF__V1__REQUEST__OP_HOST_INFO: op_host_info(call); break;
+    case SKIFF__V1__REQUEST__OP_CANCEL: op_cancel(call, req->cancel); break;
+    default:
+        call_error(call, E(UNSUPPORTED), "unknown request (this hostd is %s)", PACKAGE_VERSION);
+        break;
+    }
+}

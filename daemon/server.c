@@ -1,0 +1,170 @@
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "conn.h"
+#include "hostd.h"
+#include "log.h"
+#include "server.h"
+
+int server_resolve_group(struct hostd *h)
+{
+    h->have_group = false;
+    if (h->conf.group == NULL || h->conf.group[0] == '\0')
+        return 0;
+    struct group *gr = getgrnam(h->conf.group);
+    if (gr == NULL) {
+        log_err("group '%s' (hostd.conf `group`) does not exist", h->conf.group);
+        return -ENOENT;
+    }
+    h->group_gid = gr->gr_gid;
+    h->have_group = true;
+    return 0;
+}
+
+/* Is uid (primary group gid) a member of the configured group? */
+static bool in_group(struct hostd *h, uid_t uid, gid_t gid)
+{
+    if (!h->have_group)
+        return false;
+    if (gid == h->group_gid)
+        return true;
+    struct passwd *pw = getpwuid(uid);
+    if (pw == NULL)
+        return false;
+    int n = 64;
+    for (int tries = 0; tries < 4; tries++) {
+        gid_t *groups = malloc(sizeof *groups * (size_t)n);
+        if (groups == NULL)
+            return false;
+        int want = n;
+        if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &want) >= 0) {
+            bool found = false;
+            for (int i = 0; i < want; i++)
+                found = found || groups[i] == h->group_gid;
+            free(groups);
+            return found;
+        }
+        free(groups);
+        n = want > n ? want : n * 2;
+    }
+    return false;
+}
+
+static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+                      int socklen, void *arg)
+{
+    struct hostd *h = arg;
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+        log_warn("cannot read a client's credentials: %s", strerror(errno));
+        close(fd);
+        return;
+    }
+    if (conn_new(h, fd, cred.uid, cred.gid, cred.pid) < 0) {
+        log_err("out of memory accepting a client");
+        return;
+    }
+    struct conn *c = list_entry(h->conns.prev, struct conn, link);
+    /* Until the security policy lands: root and the configured group only. */
+    if (cred.uid != 0 && !in_group(h, cred.uid, cred.gid)) {
+        log_warn("client pid %ld uid %ld refused: not root and not in the %s group",
+                 (long)cred.pid, (long)cred.uid, h->have_group ? h->conf.group : "(none)");
+        conn_deny(c);
+    }
+}
+
+static void accept_error_cb(struct evconnlistener *l, void *arg)
+{
+    int err = EVUTIL_SOCKET_ERROR();
+    log_err("accept: %s", strerror(err));
+    /* EMFILE and friends: keep serving the clients we have. */
+}
+
+/* Is somebody listening on path? */
+static bool socket_alive(const struct sockaddr_un *sun)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    bool alive = connect(fd, (const struct sockaddr *)sun, sizeof *sun) == 0;
+    close(fd);
+    return alive;
+}
+
+int server_listen(struct hostd *h)
+{
+    const char *path = h->conf.listen_unix;
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof sun.sun_path) {
+        log_err("socket path '%s' is too long (at most %zu bytes)", path,
+                sizeof sun.sun_path - 1);
+        return -ENAMETOOLONG;
+    }
+    strcpy(sun.sun_path, path);
+    if (socket_alive(&sun)) {
+        log_err("another daemon is already listening on %s", path);
+        return -EADDRINUSE;
+    }
+    if (unlink(path) < 0 && errno != ENOENT) {
+        log_err("cannot remove stale socket %s: %s", path, strerror(errno));
+        return -errno;
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -errno;
+    /* Created 0660 from the start: no window in which others could connect. */
+    mode_t old = umask(0117);
+    int rc = bind(fd, (struct sockaddr *)&sun, sizeof sun);
+    int err = errno;
+    umask(old);
+    if (rc < 0) {
+        log_err("cannot bind %s: %s", path, strerror(err));
+        close(fd);
+        return -err;
+    }
+    if (h->have_group && chown(path, (uid_t)-1, h->group_gid) < 0)
+        log_warn("cannot give %s to group %s: %s", path, h->conf.group, strerror(errno));
+    if (listen(fd, 128) < 0) {
+        err = errno;
+        close(fd);
+        unlink(path);
+        return -err;
+    }
+    h->listener = evconnlistener_new(h->base, accept_cb, h,
+                                     LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+    if (h->listener == NULL) {
+        close(fd);
+        unlink(path);
+        return -ENOMEM;
+    }
+    evconnlistener_set_error_cb(h->listener, accept_error_cb);
+    h->listening = true;
+    log_info("listening on %s", path);
+    return 0;
+}
+
+void server_stop(struct hostd *h)
+{
+    if (h->listener != NULL) {
+        evconnlistener_free(h->listener);
+        h->listener = NULL;
+    }
+    if (h->listening) {
+        unlink(h->conf.listen_unix);
+        h->listening = false;
+    }
+}
