@@ -57,3 +57,11 @@ tests_unit_test_client_conn_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS) \
 	-I$(top_srcdir)/client/include
 tests_unit_test_client_conn_CFLAGS = $(CLIENT_UNIT_CFLAGS) -pthread
 tests_unit_test_client_conn_LDADD = client/libskiff.la $(COMMON_LIBS) $(CMOCKA_LIBS) -lpthread
+
+# Framing (common/frame.c).
+check_PROGRAMS += tests/unit/test-frame
+TESTS += tests/unit/test-frame
+tests_unit_test_frame_SOURCES = tests/unit/test-frame.c
+tests_unit_test_frame_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
+tests_unit_test_frame_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_frame_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
