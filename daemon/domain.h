@@ -105,6 +105,9 @@ int domain_start(struct domain *d, bool paused, struct call *call);
 void domain_destroy(struct domain *d, const char *reason);
 void domain_restart(struct domain *d, const char *reason);
 /* Shutdown requested: destroy when ms pass first. */
+/* Reply to call with the domain's current DomainInfo. */
+void domain_reply_info(struct call *call, struct domain *d);
+
 /* Destroy the domain unless it stops within ms; `asked` says whether the
  * guest was asked to shut down (the reason given differs). */
 int domain_arm_grace(struct domain *d, uint32_t ms, bool asked);

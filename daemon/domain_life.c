@@ -47,7 +47,7 @@ void domain_update_stats(struct domain *d, const Skiff__Monitor__V1__Stats *st)
     d->control_events = st->control_events;
 }
 
-static void reply_info(struct call *call, struct domain *d)
+void domain_reply_info(struct call *call, struct domain *d)
 {
     Skiff__V1__DomainInfo info;
     domain_info(d, &info);
@@ -64,7 +64,7 @@ static void finish_calls(struct domain *d, bool keep_console)
     list_for_each_safe(p, t, &d->waiters) {
         struct call *call = list_entry(p, struct call, wait_link);
         list_del(&call->wait_link);
-        reply_info(call, d);
+        domain_reply_info(call, d);
     }
     if (keep_console)
         return;
@@ -191,7 +191,7 @@ void domain_monitor_ready(struct domain *d, const Skiff__Monitor__V1__Stats *st)
     if (d->start_call != NULL) {
         struct call *call = d->start_call;
         d->start_call = NULL;
-        reply_info(call, d);
+        domain_reply_info(call, d);
     }
 }
 
@@ -274,7 +274,7 @@ static void stopped(struct domain *d, enum stop_kind kind, int status, const cha
     if (d->start_call != NULL) {
         struct call *call = d->start_call;
         d->start_call = NULL;
-        reply_info(call, d);
+        domain_reply_info(call, d);
     }
     stop_timer(d);
     d->intent = STOP_NONE;

@@ -24,14 +24,27 @@
 #define E(x) SKIFF__V1__ERROR_CODE__##x
 #define EOPNOTSUPP_MONITOR 95   /* the monitor's errno for "guest has no control events" */
 
-static void reply_info(struct call *call, struct domain *d)
+/*
+ * The domain a monitor callback is about, or NULL once the call has been
+ * answered: the domain stopped meanwhile (gone_ok: that is success), or
+ * the monitor could not be reached.
+ */
+static struct domain *callback_domain(struct call *call, struct monitor *m, int err,
+                                      bool gone_ok)
 {
-    Skiff__V1__DomainInfo info;
-    domain_info(d, &info);
-    Skiff__V1__Response r = SKIFF__V1__RESPONSE__INIT;
-    r.result_case = SKIFF__V1__RESPONSE__RESULT_DOMAIN;
-    r.domain = &info;
-    call_reply(call, &r);
+    struct domain *d = m->dom;
+    if (d == NULL || d != call->dom) {
+        if (gone_ok)
+            call_reply_ok(call);
+        else
+            call_error(call, E(BUSY), "the domain stopped meanwhile");
+        return NULL;
+    }
+    if (err < 0) {
+        call_error(call, E(INTERNAL), "lost contact with the monitor of %s", d->row.name);
+        return NULL;
+    }
+    return d;
 }
 
 static struct domain *lookup(struct call *call, const char *ref)
@@ -112,7 +125,7 @@ static void op_define(struct call *call, Skiff__V1__DefineRequest *rq)
     if (d == NULL)
         return;
     domain_event(d, "defined", NULL);
-    reply_info(call, d);
+    domain_reply_info(call, d);
 }
 
 static void op_create(struct call *call, Skiff__V1__CreateRequest *rq)
@@ -207,7 +220,7 @@ static void info_cb(struct monitor *m, void *arg, int err,
     }
     if (err == 0 && rep->error == 0)
         domain_update_stats(m->dom, rep->stats);
-    reply_info(call, m->dom);
+    domain_reply_info(call, m->dom);
 }
 
 static void op_info(struct call *call, Skiff__V1__DomainRef *rq)
@@ -221,7 +234,7 @@ static void op_info(struct call *call, Skiff__V1__DomainRef *rq)
                            call) == 0)
             return;
     }
-    reply_info(call, d);
+    domain_reply_info(call, d);
 }
 
 /* Callback of pause/unpause: the monitor has parked or resumed the vCPU. */
@@ -229,15 +242,9 @@ static void pause_cb(struct monitor *m, void *arg, int err,
                      const Skiff__Monitor__V1__MonitorReply *rep, bool pause)
 {
     struct call *call = arg;
-    struct domain *d = m->dom;
-    if (d == NULL || d != call->dom) {
-        call_error(call, E(BUSY), "the domain stopped meanwhile");
+    struct domain *d = callback_domain(call, m, err, false);
+    if (d == NULL)
         return;
-    }
-    if (err < 0) {
-        call_error(call, E(INTERNAL), "lost contact with the monitor of %s", d->row.name);
-        return;
-    }
     if (rep->error != 0) {
         call_error(call, E(INTERNAL), "%s of %s failed: %s", pause ? "pause" : "unpause",
                    d->row.name, rep->message && *rep->message ? rep->message
@@ -256,7 +263,7 @@ static void pause_cb(struct monitor *m, void *arg, int err,
         domain_event(d, pause ? "paused" : "unpaused", NULL);
         hostd_status_changed(d->h);
     }
-    reply_info(call, d);
+    domain_reply_info(call, d);
 }
 
 static void pause_done(struct monitor *m, void *arg, int err,
@@ -294,23 +301,17 @@ static void reply_or_wait(struct call *call, struct domain *d)
         list_add_tail(&d->waiters, &call->wait_link);
         return;
     }
-    reply_info(call, d);
+    domain_reply_info(call, d);
 }
 
 static void shutdown_cb(struct monitor *m, void *arg, int err,
                         const Skiff__Monitor__V1__MonitorReply *rep)
 {
     struct call *call = arg;
-    struct domain *d = m->dom;
-    if (d == NULL || d != call->dom) {
-        /* It stopped before the monitor answered: that is what was asked. */
-        call_reply_ok(call);
+    /* Stopped before the monitor answered: that is what was asked. */
+    struct domain *d = callback_domain(call, m, err, true);
+    if (d == NULL)
         return;
-    }
-    if (err < 0) {
-        call_error(call, E(INTERNAL), "lost contact with the monitor of %s", d->row.name);
-        return;
-    }
     if (rep->error != 0 && rep->error != EOPNOTSUPP_MONITOR) {
         call_error(call, E(INTERNAL), "shutdown of %s failed: %s", d->row.name,
                    rep->message && *rep->message ? rep->message : strerror(rep->error));
@@ -352,15 +353,9 @@ static void reboot_cb(struct monitor *m, void *arg, int err,
                       const Skiff__Monitor__V1__MonitorReply *rep)
 {
     struct call *call = arg;
-    struct domain *d = m->dom;
-    if (d == NULL || d != call->dom) {
-        call_error(call, E(BUSY), "the domain stopped meanwhile");
+    struct domain *d = callback_domain(call, m, err, false);
+    if (d == NULL)
         return;
-    }
-    if (err < 0) {
-        call_error(call, E(INTERNAL), "lost contact with the monitor of %s", d->row.name);
-        return;
-    }
     if (rep->error == EOPNOTSUPP_MONITOR) {
         domain_restart(d, "rebooted: destroyed and started again (the guest does not "
                           "handle reboot requests)");
@@ -369,7 +364,7 @@ static void reboot_cb(struct monitor *m, void *arg, int err,
                    rep->message && *rep->message ? rep->message : strerror(rep->error));
         return;
     }
-    reply_info(call, d);
+    domain_reply_info(call, d);
 }
 
 static void op_reboot(struct call *call, Skiff__V1__DomainRef *rq)
@@ -419,7 +414,7 @@ static void op_destroy(struct call *call, Skiff__V1__DomainRef *rq)
             return;
         }
         domain_event(d, "destroyed", NULL);
-        reply_info(call, d);
+        domain_reply_info(call, d);
         return;
     }
     call_error(call, E(BUSY), "domain %s is not running (state %s)", d->row.name,
@@ -437,7 +432,7 @@ static void op_rename(struct call *call, Skiff__V1__RenameRequest *rq)
         return;
     }
     if (strcmp(name, d->row.name) == 0) {
-        reply_info(call, d);
+        domain_reply_info(call, d);
         return;
     }
     struct domain *other = domain_find_name(d->h, name);
@@ -461,7 +456,7 @@ static void op_rename(struct call *call, Skiff__V1__RenameRequest *rq)
     snprintf(detail, sizeof detail, "%s -> %s", old, name);
     domain_event(d, "renamed", detail);
     free(old);
-    reply_info(call, d);
+    domain_reply_info(call, d);
 }
 
 /* Streams start with an empty acknowledgement, so a client knows it is attached. */
