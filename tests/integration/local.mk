@@ -11,7 +11,8 @@ HOSTD_TESTS = \
 	tests/integration/hostd.bats \
 	tests/integration/cli.bats \
 	tests/integration/lifecycle.bats \
-	tests/integration/restart.bats
+	tests/integration/restart.bats \
+	tests/integration/systemd.bats
 INTEGRATION_TESTS += $(HOSTD_TESTS)
 
 TESTS += $(INTEGRATION_TESTS)

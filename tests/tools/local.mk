@@ -20,3 +20,7 @@ tests_tools_rawclient_SOURCES = tests/tools/rawclient.c
 tests_tools_rawclient_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
 tests_tools_rawclient_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_tools_rawclient_LDADD = $(COMMON_LIBS)
+
+# notifysink plays systemd's side of sd_notify (systemd.bats).
+check_PROGRAMS += tests/tools/notifysink
+tests_tools_notifysink_SOURCES = tests/tools/notifysink.c
