@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "domain.h"
@@ -72,11 +75,17 @@ static void push_words(struct argv *a, const char *cmdline)
     }
 }
 
+/* The monitor's control socket arrives as this fd (see listen_control). */
+#define CONTROL_FD 3
+
 static int build_argv(struct domain *d, const char *control, bool paused, struct argv *a)
 {
     const Skiff__V1__DomainConfig *cfg = d->cfg;
     push(a, strdup(d->h->conf.monitor));
+    /* The fd is what the monitor uses; the path tells ps(1) readers which
+     * domain a monitor serves. */
     push(a, xasprintf("--control=%s", control));
+    push(a, xasprintf("--control-fd=%d", CONTROL_FD));
     push(a, xasprintf("--mem=%llu", (unsigned long long)cfg->memory_mb));
     if (paused)
         push(a, strdup("--start-paused"));
@@ -100,7 +109,32 @@ static int build_argv(struct domain *d, const char *control, bool paused, struct
     return a->failed ? -ENOMEM : 0;
 }
 
-static int spawn(char **argv, int logfd, pid_t *pid)
+/*
+ * hostd makes the monitor's listening socket itself and hands it over, the
+ * way systemd socket activation does: it can connect at once, with no
+ * polling for the socket to appear; the monitor answers once it is set up.
+ */
+static int listen_control(const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof sa.sun_path)
+        return -ENAMETOOLONG;
+    strcpy(sa.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    mode_t old = umask(0177);   /* 0600: hostd's user only */
+    int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    umask(old);
+    if (rc < 0 || listen(fd, 4) < 0) {
+        rc = -errno;
+        close(fd);
+        return rc;
+    }
+    return fd;
+}
+
+static int spawn(char **argv, int logfd, int controlfd, pid_t *pid)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
@@ -120,6 +154,7 @@ static int spawn(char **argv, int logfd, pid_t *pid)
     if ((rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)) != 0 ||
         (rc = posix_spawn_file_actions_adddup2(&fa, logfd, 1)) != 0 ||
         (rc = posix_spawn_file_actions_adddup2(&fa, logfd, 2)) != 0 ||
+        (rc = posix_spawn_file_actions_adddup2(&fa, controlfd, CONTROL_FD)) != 0 ||
         (rc = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
                                                 POSIX_SPAWN_SETSIGDEF)) != 0 ||
         (rc = posix_spawnattr_setsigmask(&at, &none)) != 0 ||
@@ -139,7 +174,7 @@ int monitor_spawn(struct domain *d, bool paused, struct monitor **out)
     char *control = domain_path(d, "control.sock");
     char *logpath = domain_path(d, "monitor.log");
     struct argv a = { 0 };
-    int logfd = -1, rc;
+    int logfd = -1, controlfd = -1, rc;
     if (dir == NULL || control == NULL || logpath == NULL) {
         rc = -ENOMEM;
         goto out;
@@ -160,12 +195,18 @@ int monitor_spawn(struct domain *d, bool paused, struct monitor **out)
     rc = build_argv(d, control, paused, &a);
     if (rc < 0)
         goto out;
+    controlfd = listen_control(control);
+    if (controlfd < 0) {
+        rc = controlfd;
+        log_err("domain %s: cannot create %s: %s", d->row.name, control, strerror(-rc));
+        goto out;
+    }
     if (log_get_level() >= LOG_DEBUG) {
         for (size_t i = 0; i < a.n; i++)
             log_debug("domain %s: argv[%zu] = %s", d->row.name, i, a.v[i]);
     }
     pid_t pid;
-    rc = spawn(a.v, logfd, &pid);
+    rc = spawn(a.v, logfd, controlfd, &pid);
     if (rc < 0) {
         log_err("domain %s: cannot run %s: %s", d->row.name, a.v[0], strerror(-rc));
         goto out;
@@ -187,6 +228,8 @@ int monitor_spawn(struct domain *d, bool paused, struct monitor **out)
 out:
     if (logfd >= 0)
         close(logfd);
+    if (controlfd >= 0)
+        close(controlfd);   /* the monitor holds it now */
     argv_free(&a);
     free(dir);
     free(control);

@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
@@ -18,6 +19,8 @@ static void usage(FILE *f)
                "  --no-sandbox (do not install the seccomp filter; debugging only)\n"
                "Managed mode (driven by hostd):\n"
                "  --control=PATH (serve the control protocol on a UNIX socket at PATH)\n"
+               "  --control-fd=N (serve it on the listening socket N made by the caller;\n"
+               "                  with --control too, PATH only names it)\n"
                "  --start-paused (with --control: do not run the guest until unpaused)\n"
                "Compiled-in modules: core block net dumpcore\n"
                "Module options:\n", hv_progname());
@@ -73,6 +76,16 @@ static int apply_one(struct hv *hv, const char *arg)
     }
     if (strncmp(arg, "--control=", 10) == 0 && arg[10] != '\0') {
         hv->control_path = arg + 10;
+        hv->managed = true;
+        return 0;
+    }
+    if (strncmp(arg, "--control-fd=", 13) == 0) {
+        char *end;
+        long fd = strtol(arg + 13, &end, 10);
+        if (end == arg + 13 || *end != '\0' || fd < 3 || fd > 65535)
+            return -1;
+        hv->control_fd = (int)fd;
+        hv->managed = true;
         return 0;
     }
     if (strcmp(arg, "--start-paused") == 0) {

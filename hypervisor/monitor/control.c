@@ -49,7 +49,31 @@ struct server {
     bool released;
 };
 
-int hv_control_listen(struct hv *hv)
+/* --control-fd: the caller made the socket (and may already have
+ * connected to it); it must be a listening UNIX stream socket. */
+static int adopt(struct hv *hv)
+{
+    int fd = hv->control_fd, listening = 0, type = 0;
+    socklen_t len = sizeof listening;
+    struct sockaddr_un sa;
+    socklen_t salen = sizeof sa;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || !listening ||
+        getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &(socklen_t){ sizeof type }) < 0 ||
+        type != SOCK_STREAM || getsockname(fd, (struct sockaddr *)&sa, &salen) < 0 ||
+        sa.sun_family != AF_UNIX) {
+        hv_err("--control-fd=%d: not a listening UNIX stream socket", fd);
+        return -1;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+        hv_err("--control-fd=%d: %m", fd);
+        return -1;
+    }
+    hv->ctl.listen_fd = fd;
+    return 0;
+}
+
+static int create(struct hv *hv)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     if (strlen(hv->control_path) >= sizeof sa.sun_path) {
@@ -72,6 +96,13 @@ int hv_control_listen(struct hv *hv)
         return -1;
     }
     hv->ctl.listen_fd = fd;
+    return 0;
+}
+
+int hv_control_listen(struct hv *hv)
+{
+    if ((hv->control_fd >= 0 ? adopt(hv) : create(hv)) < 0)
+        return -1;
     /* Created now: once sandboxed, the monitor cannot make new fds. */
     hv->ctl.epfd = epoll_create1(EPOLL_CLOEXEC);
     if (hv->ctl.epfd < 0) {

@@ -10,7 +10,8 @@
 /* Read the guest's SKF1 note (sets hv->control_events). */
 int hv_control_read_note(struct hv *hv);
 
-/* Create and bind the control socket (before the sandbox). */
+/* Create and bind the control socket, or adopt the one --control-fd names
+ * (before the sandbox). */
 int hv_control_listen(struct hv *hv);
 
 /* Serve the controller until the guest has stopped and been released.

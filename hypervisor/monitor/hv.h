@@ -125,7 +125,9 @@ struct hv {
     struct hv_dumpcore dumpcore;
     bool sandbox;               /* false only with --no-sandbox (debugging) */
 
-    const char *control_path;   /* managed mode when set */
+    bool managed;               /* --control or --control-fd: hostd drives it */
+    const char *control_path;   /* --control: the socket to create */
+    int control_fd;             /* --control-fd: a listening socket to adopt */
     bool start_paused;
     bool control_events;        /* the guest opted in (Skiff SKF1 note) */
     struct hv_console console;

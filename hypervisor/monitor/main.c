@@ -58,6 +58,7 @@ static void hv_init(struct hv *hv)
         hv->dev[i].fd = -1;
     hv->mem_request = HVT_MEM_DEFAULT;
     hv->sandbox = true;
+    hv->control_fd = -1;
     hv->console.wake_fd = hv->ctl.request_fd = hv->ctl.stopped_fd = hv->ctl.listen_fd = hv->ctl.epfd = -1;
     pthread_mutex_init(&hv->console.lock, NULL);
     pthread_mutex_init(&hv->ctl.lock, NULL);
@@ -164,8 +165,8 @@ static int start(struct hv *hv)
     if (check_abi(hv) < 0 || load_manifest(hv) < 0 || hv_control_read_note(hv) < 0 ||
         hv_args_apply(hv) < 0 || hv_sandbox_close_inherited(hv) < 0)
         return -1;
-    if (hv->start_paused && hv->control_path == NULL) {
-        hv_err("--start-paused needs --control: nobody could unpause the guest");
+    if (hv->start_paused && !hv->managed) {
+        hv_err("--start-paused needs --control or --control-fd: nobody could unpause the guest");
         return -1;
     }
     install_signals();
@@ -179,7 +180,7 @@ static int start(struct hv *hv)
     hv_boot_setup_paging(hv);
     if (hv_kvm_vcpu_init(hv) < 0)
         return -1;
-    if (hv->control_path != NULL &&
+    if (hv->managed &&
         (hv_console_init_managed(hv) < 0 || hv_vcpu_ctl_init(hv) < 0))
         return -1;
     if (setup_modules(hv) < 0 || check_all_attached(hv) < 0 || hv_boot_check_cmdline(hv) < 0)
@@ -188,7 +189,7 @@ static int start(struct hv *hv)
     hv->dumpcore.pid = (int)getpid();
     /* Managed: the vCPU thread exists before the sandbox (which covers it
      * too) but runs the guest only once the control loop says go. */
-    if (hv->control_path != NULL &&
+    if (hv->managed &&
         (hv_control_listen(hv) < 0 || hv_vcpu_thread_start(hv) < 0))
         return -1;
     return hv_sandbox_enter(hv);
@@ -205,7 +206,7 @@ int main(int argc, char **argv)
     if (start(&hv) < 0)
         return 1;
     /* The process exit releases everything: nothing is torn down here. */
-    if (hv.control_path != NULL)
+    if (hv.managed)
         return hv_control_serve(&hv);
     return hv_run(&hv);
 }

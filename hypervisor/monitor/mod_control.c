@@ -58,7 +58,7 @@ static enum hv_action hc_control(struct hv *hv, uint64_t gpa)
 
 static int control_setup(struct hv *hv)
 {
-    if (hv->control_path == NULL || !hv->control_events)
+    if (!hv->managed || !hv->control_events)
         return 0;
     if (hv_poll_add(hv, hv->ctl.request_fd, 0) < 0)
         return -1;

@@ -128,7 +128,7 @@ static enum hv_action handle_exit(struct hv *hv)
 
 int hv_run(struct hv *hv)
 {
-    bool managed = hv->control_path != NULL;
+    bool managed = hv->managed;
     for (;;) {
         if (managed && hv_vcpu_checkpoint(hv) == HV_STOP)
             return hv->exit_status;

@@ -55,7 +55,7 @@ static int allow_dumpcore(scmp_filter_ctx ctx, const struct hv *hv)
  */
 static int allow_managed(scmp_filter_ctx ctx, const struct hv *hv)
 {
-    if (hv->control_path == NULL)
+    if (!hv->managed)
         return 0;
     int ep = hv->ctl.epfd;
     scmp_datum_t noexec = PROT_EXEC;
@@ -96,9 +96,11 @@ static int cmp_int(const void *a, const void *b)
 
 int hv_sandbox_close_inherited(const struct hv *hv)
 {
-    int keep[MFT_MAX_ENTRIES + 2];
+    int keep[MFT_MAX_ENTRIES + 3];
     size_t n = 0;
     keep[n++] = hv->kernel_fd;
+    if (hv->control_fd >= 0)
+        keep[n++] = hv->control_fd;
     for (int i = 1; i < MFT_MAX_ENTRIES; i++) {
         if (hv->dev[i].fd >= 0)
             keep[n++] = hv->dev[i].fd;

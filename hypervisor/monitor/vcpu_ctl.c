@@ -137,7 +137,7 @@ enum hv_action hv_vcpu_checkpoint(struct hv *hv)
 
 bool hv_vcpu_wanted(struct hv *hv)
 {
-    if (hv->control_path == NULL)
+    if (!hv->managed)
         return false;
     pthread_mutex_lock(&hv->ctl.lock);
     bool wanted = hv->ctl.pause_req || hv->ctl.destroy_req;
