@@ -20,10 +20,12 @@ BENCH_STARTUP_RUNS = 50
 BENCH_HYPERCALL_RUNS = 31
 BENCH_HYPERCALLS = 20000
 
-bench_guests = bench/quiet.hvt bench/first-puts.hvt bench/walltime.hvt bench/walltime0.hvt
+bench_guests = bench/quiet.hvt bench/first-puts.hvt bench/walltime.hvt bench/walltime0.hvt \
+	bench/idle.hvt
 bench_built = bench/mkbenchguest$(EXEEXT) bench/kvm-bare$(EXEEXT) \
-	bench/hv-startup$(EXEEXT) bench/hv-hypercall$(EXEEXT)
-CLEANFILES += $(bench_built) $(bench_guests) bench/rows.tsv bench/results.json
+	bench/hv-startup$(EXEEXT) bench/hv-hypercall$(EXEEXT) bench/hostd-api$(EXEEXT)
+CLEANFILES += $(bench_built) $(bench_guests) bench/rows.tsv bench/results.json \
+	bench/rows-hostd.tsv bench/results-hostd.json
 
 # Quiet recipes: stdout is the table and nothing else.
 bench: hypervisor/monitor/skiff-hv$(EXEEXT) $(bench_built)
@@ -34,5 +36,42 @@ bench: hypervisor/monitor/skiff-hv$(EXEEXT) $(bench_built)
 	@echo "bench: hypercalls, $(BENCH_HYPERCALL_RUNS) runs of $(BENCH_HYPERCALLS)..." >&2
 	@bench/hv-hypercall hypervisor/monitor/skiff-hv$(EXEEXT) bench/kvm-bare$(EXEEXT) \
 	    bench $(BENCH_HYPERCALL_RUNS) >> bench/rows.tsv
-	@$(AWK) -v json=bench/results.json -f $(srcdir)/bench/report.awk bench/rows.tsv
+	@echo "bench: hostd and API, up to $(BENCH_DOMAINS) domains..." >&2
+	@st=0; $(bench_hostd_run) >> bench/rows.tsv || st=$$?; \
+	$(AWK) -v json=bench/results.json -f $(srcdir)/bench/report.awk bench/rows.tsv && \
+	exit $$st
 .PHONY: bench
+
+# --- hostd and the API: hostd-api.c says what it measures. -------------
+EXTRA_PROGRAMS += bench/hostd-api
+bench_hostd_api_SOURCES = bench/hostd-api.c bench/hostd-api.h \
+	bench/api-rates.c bench/cli-list.c bench/create-scale.c bench/scale-mem.c \
+	bench/domains.c bench/domains.h \
+	bench/hostd-run.c bench/hostd-run.h \
+	bench/procmem.c bench/procmem.h \
+	bench/rpc-rate.c bench/rpc-rate.h $(bench_common)
+bench_hostd_api_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client/include
+bench_hostd_api_LDADD = client/libskiff.la -lpthread
+
+# Domains kept running at once (`make bench BENCH_DOMAINS=200` for a
+# quicker run), seconds per RPC rate, runs per latency median.
+BENCH_DOMAINS = 1000
+BENCH_RPC_SECONDS = 2
+BENCH_HOSTD_RUNS = 30
+
+bench_hostd_deps = daemon/hostd$(EXEEXT) client/skiff$(EXEEXT) \
+	hypervisor/monitor/skiff-hv$(EXEEXT) hypervisor/examples/ticker.hvt
+bench_hostd_run = bench/hostd-api daemon/hostd$(EXEEXT) \
+	hypervisor/monitor/skiff-hv$(EXEEXT) client/skiff$(EXEEXT) bench \
+	hypervisor/examples/ticker.hvt $(BENCH_DOMAINS) $(BENCH_RPC_SECONDS) \
+	$(BENCH_HOSTD_RUNS)
+bench: $(bench_hostd_deps)
+
+# Only these rows, with their own JSON: for working on hostd.
+bench-hostd: $(bench_hostd_deps) bench/mkbenchguest$(EXEEXT) bench/hostd-api$(EXEEXT)
+	@bench/mkbenchguest bench $(BENCH_HYPERCALLS)
+	@echo "bench: hostd and API, up to $(BENCH_DOMAINS) domains..." >&2
+	@st=0; $(bench_hostd_run) > bench/rows-hostd.tsv || st=$$?; \
+	$(AWK) -v json=bench/results-hostd.json -f $(srcdir)/bench/report.awk \
+	    bench/rows-hostd.tsv && exit $$st
+.PHONY: bench-hostd

@@ -13,6 +13,9 @@
  *                   RDTSC; PUTS 24 bytes (u64 TSC cycles of the loop,
  *                   boot_info.cpu_cycle_freq, N), then HALT 0.
  *   walltime0.hvt   the same with N = 0: the cost of everything but the loop.
+ *   idle.hvt        POLL with a one-hour timeout, forever: a running guest
+ *                   that costs no CPU, for the hostd benchmarks that keep
+ *                   hundreds of domains up on a small host.
  *
  * File layout:
  *   0x0000  ELF header, program headers (not loaded)
@@ -46,8 +49,10 @@
 #define D_RESULT      0x40    /* u64 cycles, u64 cpu_cycle_freq, u64 N */
 #define RESULT_SIZE   24
 #define D_BYTE        0x58
-#define DATA_SIZE     0x60
+#define D_POLL        0x60    /* struct hvt_hc_poll: IDLE_TIMEOUT_NS */
+#define DATA_SIZE     0x78
 #define GPA(off)      ((uint32_t)(DATA_VADDR + (off)))
+#define IDLE_TIMEOUT_NS 3600000000000ULL   /* an hour: one wake-up, then sleep again */
 
 #define ABI_NOTE_OFF  RODATA_OFF
 #define MFT_NOTE_OFF  (RODATA_OFF + 0x28)
@@ -140,6 +145,15 @@ static void code_walltime(struct code *c, uint32_t n)
     halt_and_spin(c);
 }
 
+/* No device is ready, ever: each POLL sleeps until its timer. */
+static void code_idle(struct code *c)
+{
+    mov_eax(c, GPA(D_POLL));
+    mov_dx(c, HVT_HYPERCALL_PIO_BASE + HVT_HYPERCALL_POLL);
+    out_eax_dx(c);                      /* 1: */
+    EMIT(c, 0xeb, 0xfd);                /* jmp 1b */
+}
+
 /* --- The ELF image ------------------------------------------------------ */
 
 static void put_u64(uint8_t *p, uint64_t v)
@@ -181,6 +195,7 @@ static void data(uint8_t *img, uint32_t n)
     put_u64(d + D_PUTS_RESULT, GPA(D_RESULT));
     put_u64(d + D_PUTS_RESULT + 8, RESULT_SIZE);
     put_u64(d + D_RESULT + 16, n);
+    put_u64(d + D_POLL, IDLE_TIMEOUT_NS);
     d[D_BYTE] = '.';
 }
 
@@ -254,14 +269,17 @@ int main(int argc, char **argv)
         return 2;
     }
     struct code quiet = { .n = 0 }, first = { .n = 0 }, loop = { .n = 0 }, loop0 = { .n = 0 };
+    struct code idle = { .n = 0 };
     code_quiet(&quiet);
     code_first_puts(&first);
     code_walltime(&loop, (uint32_t)n);
     code_walltime(&loop0, 0);
+    code_idle(&idle);
     if (write_image(argv[1], "quiet.hvt", &quiet, 0) < 0 ||
         write_image(argv[1], "first-puts.hvt", &first, 0) < 0 ||
         write_image(argv[1], "walltime.hvt", &loop, (uint32_t)n) < 0 ||
-        write_image(argv[1], "walltime0.hvt", &loop0, 0) < 0)
+        write_image(argv[1], "walltime0.hvt", &loop0, 0) < 0 ||
+        write_image(argv[1], "idle.hvt", &idle, 0) < 0)
         return 1;
     return 0;
 }
