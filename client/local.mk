@@ -40,6 +40,7 @@ client_cli_libskiffcli_a_SOURCES = \
 	client/cli/cmd-events.c \
 	client/cli/cmd-lifecycle.c \
 	client/cli/cmd-show.c \
+	client/cli/cmd-top.c \
 	client/cli/commands.c \
 	client/cli/load-config.c \
 	client/cli/errors.c \

@@ -11,7 +11,8 @@
 #include "log.h"
 
 static const char *const known_keys[] = {
-    "state_dir", "listen_unix", "monitor", "group", "shutdown_grace_ms", "log_level", NULL,
+    "state_dir", "listen_unix", "monitor", "group", "shutdown_grace_ms", "log_level",
+    "metrics_listen", "metrics_allow_remote", NULL,
 };
 
 static void warn_cb(void *ctx, const char *msg)
@@ -56,8 +57,14 @@ int conf_load(const char *path, bool required, struct hostd_conf *conf)
     if ((rc = set_str(cfg, "state_dir", &conf->state_dir, path)) < 0 ||
         (rc = set_str(cfg, "listen_unix", &conf->listen_unix, path)) < 0 ||
         (rc = set_str(cfg, "monitor", &conf->monitor, path)) < 0 ||
-        (rc = set_str(cfg, "group", &conf->group, path)) < 0)
+        (rc = set_str(cfg, "group", &conf->group, path)) < 0 ||
+        (rc = set_str(cfg, "metrics_listen", &conf->metrics_listen, path)) < 0)
         goto out;
+    rc = skiff_cfg_bool(cfg, "metrics_allow_remote", &conf->metrics_allow_remote);
+    if (rc < 0 && rc != -ENOENT) {
+        log_err("%s: metrics_allow_remote must be true or false", path);
+        goto out;
+    }
     long long ms;
     rc = skiff_cfg_int(cfg, "shutdown_grace_ms", &ms);
     if (rc == 0) {
@@ -88,5 +95,6 @@ void conf_clear(struct hostd_conf *conf)
     free(conf->listen_unix);
     free(conf->monitor);
     free(conf->group);
+    free(conf->metrics_listen);
     memset(conf, 0, sizeof *conf);
 }

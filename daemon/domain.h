@@ -55,6 +55,7 @@ struct domain {
 
     /* Last statistics from the monitor. */
     uint64_t cpu_time_ns, memory_touched, exits;
+    uint64_t stats_at_ns;            /* CLOCK_MONOTONIC of the last Stats; 0 = never */
     bool control_events;
 };
 

@@ -45,6 +45,7 @@ void domain_update_stats(struct domain *d, const Skiff__Monitor__V1__Stats *st)
     d->memory_touched = st->memory_touched_bytes;
     d->exits = st->exits;
     d->control_events = st->control_events;
+    d->stats_at_ns = now_monotonic_ns();
 }
 
 void domain_reply_info(struct call *call, struct domain *d)
@@ -118,6 +119,7 @@ static int really_start(struct domain *d, bool paused, struct call *call)
     free(d->intent_reason);
     d->intent_reason = NULL;
     d->cpu_time_ns = d->memory_touched = d->exits = 0;
+    d->stats_at_ns = 0;
     d->control_events = false;
     ring_clear(&d->console);
     d->row.state = paused ? SKIFF__V1__DOMAIN_STATE__PAUSED : SKIFF__V1__DOMAIN_STATE__RUNNING;

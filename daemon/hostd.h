@@ -16,6 +16,11 @@ struct event;
 struct evconnlistener;
 struct store;
 struct domain;
+struct metrics;
+
+/* Request op field numbers (skiff.v1.Request) below this are counted;
+ * index 0 counts unknown ops. */
+#define HOSTD_RPC_OPS 64
 
 struct hostd_conf {
     char *state_dir;
@@ -24,6 +29,8 @@ struct hostd_conf {
     char *group;                 /* may connect besides root; NULL = none */
     uint32_t shutdown_grace_ms;
     int log_level;               /* -1 = not set */
+    char *metrics_listen;        /* "ADDR:PORT" or "PORT"; NULL = no metrics endpoint */
+    bool metrics_allow_remote;   /* may metrics_listen be a non-loopback address */
 };
 
 struct domtab {
@@ -52,6 +59,8 @@ struct hostd {
     struct event *sig_events[5];
     struct event *watchdog;
     int status_running;           /* last count told to systemd */
+    struct metrics *metrics;      /* the HTTP metrics endpoint, NULL when off */
+    uint64_t rpc_requests[HOSTD_RPC_OPS];   /* requests served, by op */
     bool quitting;
 };
 

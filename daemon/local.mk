@@ -14,7 +14,9 @@ daemon_hostd_SOURCES = \
 	daemon/domain_config.c daemon/domain_life.c \
 	daemon/reconcile.c \
 	daemon/ring.c daemon/ring.h \
-	daemon/monitor.c daemon/monitor_spawn.c daemon/monitor.h
+	daemon/monitor.c daemon/monitor_spawn.c daemon/monitor.h \
+	daemon/stats.c daemon/stats.h \
+	daemon/metrics.c daemon/metrics.h
 daemon_hostd_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS) \
 	-DSKIFF_HV_PATH=\"$(bindir)/skiff-hv\" \
 	-DSKIFF_STATEDIR=\"$(localstatedir)/lib/skiff\" \
@@ -25,9 +27,7 @@ daemon_hostd_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBEVENT_CFLAGS) \
 daemon_hostd_LDADD = daemon/libstore.a $(COMMON_LIBS) $(LIBEVENT_LIBS) $(SQLITE_LIBS) \
 	$(SYSTEMD_LIBS) $(PROTOBUF_C_LIBS)
 
-# The unit: Type=notify, monitors survive a restart of the service.
-systemdunitdir = $(prefix)/lib/systemd/system
-dist_systemdunit_DATA = systemd/hostd.service
+# The systemd unit and the default configuration: packaging.mk.
 
 # The store (daemon/store.c) as its own convenience library: hostd and the unit tests link it.
 noinst_LIBRARIES += daemon/libstore.a

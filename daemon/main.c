@@ -23,6 +23,7 @@
 #include "domain.h"
 #include "hostd.h"
 #include "log.h"
+#include "metrics.h"
 #include "monitor.h"
 #include "server.h"
 #include "store.h"
@@ -44,7 +45,7 @@
 
 struct options {
     bool foreground;
-    const char *state_dir, *config, *listen, *log_level;
+    const char *state_dir, *config, *listen, *log_level, *metrics_listen;
 };
 
 static void usage(FILE *f)
@@ -61,6 +62,9 @@ static void usage(FILE *f)
             "  -l, --listen-unix PATH  API socket (default DIR/hostd.sock with\n"
             "                          --state-dir, else %s/hostd.sock)\n"
             "  -L, --log-level LEVEL   error, warning, info (default) or debug\n"
+            "      --metrics-listen ADDR:PORT\n"
+            "                          serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+            "                          (PORT alone: 127.0.0.1; port 0: any free port)\n"
             "  -V, --version           show the version and exit\n"
             "  -h, --help              show this help and exit\n",
             SKIFF_STATEDIR, SKIFF_SYSCONFDIR, SKIFF_RUNDIR);
@@ -75,6 +79,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "config", required_argument, NULL, 'c' },
         { "listen-unix", required_argument, NULL, 'l' },
         { "log-level", required_argument, NULL, 'L' },
+        { "metrics-listen", required_argument, NULL, 'M' },
         { "version", no_argument, NULL, 'V' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -87,6 +92,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         case 'c': o->config = optarg; break;
         case 'l': o->listen = optarg; break;
         case 'L': o->log_level = optarg; break;
+        case 'M': o->metrics_listen = optarg; break;
         case 'V': printf("%s\n", HOSTD_VERSION_STRING); return 1;
         case 'h': usage(stdout); return 1;
         default: usage(stderr); return -1;
@@ -127,6 +133,8 @@ static int configure(struct hostd *h, const struct options *o)
     }
     if (c->log_level >= 0)
         log_set_level(c->log_level);
+    if (o->metrics_listen != NULL && replace(&c->metrics_listen, o->metrics_listen) < 0)
+        return -ENOMEM;
     bool dir_given = o->state_dir != NULL || c->state_dir != NULL;
     if (o->state_dir != NULL && replace(&c->state_dir, o->state_dir) < 0)
         return -ENOMEM;
@@ -332,6 +340,7 @@ static void detach_done(struct hostd *h, int fd)
 static void cleanup(struct hostd *h)
 {
     server_stop(h);
+    metrics_stop(h);
     conn_close_all(h);
     monitor_disconnect_all(h);
     domtab_free(h);
@@ -405,6 +414,8 @@ int main(int argc, char **argv)
     }
     h->started_at_ns = now_realtime_ns();
     if (domains_load(h) < 0)
+        goto fail;
+    if (metrics_start(h) < 0)
         goto fail;
     if (server_listen(h) < 0)
         goto fail;

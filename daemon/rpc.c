@@ -19,6 +19,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "rpc.h"
+#include "stats.h"
 #include "util.h"
 
 #define E(x) SKIFF__V1__ERROR_CODE__##x
@@ -175,9 +176,8 @@ static void op_start(struct call *call, Skiff__V1__DomainRef *rq)
     domain_start(d, false, call);
 }
 
-static void op_list(struct call *call, Skiff__V1__ListRequest *rq)
+static void list_reply(struct hostd *h, struct call *call, bool all)
 {
-    struct hostd *h = call->conn->h;
     size_t n = 0, cap = h->domains.count;
     Skiff__V1__DomainInfo *infos = calloc(cap ? cap : 1, sizeof *infos);
     Skiff__V1__DomainInfo **ptrs = calloc(cap ? cap : 1, sizeof *ptrs);
@@ -191,7 +191,7 @@ static void op_list(struct call *call, Skiff__V1__ListRequest *rq)
     list_for_each_safe(p, t, &h->domains.all) {
         struct domain *d = list_entry(p, struct domain, link);
         /* Like `xl list`: what exists, including preserved shutdown/crashed ones. */
-        if (!rq->all && d->row.state == SKIFF__V1__DOMAIN_STATE__DEFINED)
+        if (!all && d->row.state == SKIFF__V1__DOMAIN_STATE__DEFINED)
             continue;
         if (n == cap)
             break;
@@ -208,6 +208,35 @@ static void op_list(struct call *call, Skiff__V1__ListRequest *rq)
     call_reply(call, &r);
     free(infos);
     free(ptrs);
+}
+
+/* A list waiting for fresh statistics (the request is freed meanwhile). */
+struct list_wait {
+    struct call *call;
+    bool all;
+};
+
+static void list_stats_done(struct hostd *h, void *arg)
+{
+    struct list_wait *w = arg;
+    list_reply(h, w->call, w->all);
+    free(w);
+}
+
+static void op_list(struct call *call, Skiff__V1__ListRequest *rq)
+{
+    struct hostd *h = call->conn->h;
+    struct list_wait *w = malloc(sizeof *w);
+    if (w == NULL) {
+        list_reply(h, call, rq->all);   /* with the statistics we have */
+        return;
+    }
+    w->call = call;
+    w->all = rq->all;
+    if (stats_refresh(h, list_stats_done, w) < 0) {
+        free(w);
+        list_reply(h, call, rq->all);
+    }
 }
 
 static void info_cb(struct monitor *m, void *arg, int err,
@@ -552,6 +581,8 @@ void rpc_dispatch(struct conn *c, const Skiff__V1__Request *req)
     }
     log_debug("client %u: request %llu op %d", c->serial, (unsigned long long)req->id,
               (int)req->op_case);
+    unsigned op = (unsigned)req->op_case;
+    c->h->rpc_requests[op < HOSTD_RPC_OPS ? op : 0]++;
     switch (req->op_case) {
     case SKIFF__V1__REQUEST__OP_DEFINE: op_define(call, req->define); break;
     case SKIFF__V1__REQUEST__OP_UNDEFINE: op_undefine(call, req->undefine); break;

@@ -24,6 +24,9 @@ static const struct optdef optdefs[] = {
     { OPT_SINCE, 0, "since", "SEQ" },
     { OPT_COUNT, 0, "count", "N" },
     { OPT_HELP, 'h', "help", NULL },
+    { OPT_BATCH, 'b', "batch", NULL },
+    { OPT_DELAY, 'd', "delay", "SECONDS" },
+    { OPT_ITERATIONS, 'i', "iterations", "N" },
 };
 
 #define N_OPTDEFS (sizeof optdefs / sizeof optdefs[0])
@@ -42,6 +45,31 @@ int cli_parse_u64(const char *s, uint64_t max, uint64_t *out)
         v = v * 10 + d;
     }
     *out = v;
+    return 0;
+}
+
+int cli_parse_seconds_ms(const char *s, uint32_t max_ms, uint32_t *out)
+{
+    if (s == NULL || *s < '0' || *s > '9')
+        return -1;
+    uint64_t ms = 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        ms = ms * 10 + (uint64_t)(*s - '0');
+        if (ms > max_ms)
+            return -1;
+    }
+    ms *= 1000;
+    if (*s == '.') {
+        s++;
+        uint64_t scale = 100;
+        if (*s < '0' || *s > '9')
+            return -1;
+        for (; *s >= '0' && *s <= '9'; s++, scale /= 10)
+            ms += scale * (uint64_t)(*s - '0');   /* digits past the third add 0 */
+    }
+    if (*s != '\0' || ms > max_ms)
+        return -1;
+    *out = (uint32_t)ms;
     return 0;
 }
 
@@ -88,6 +116,20 @@ static int take_value(const struct optdef *d, const char *val, struct cli_args *
             return -1;
         }
         a->count = v;
+        break;
+    case OPT_DELAY:
+        if (cli_parse_seconds_ms(val, 86400000, &a->delay_ms) < 0 || a->delay_ms < 10) {
+            snprintf(errbuf, errlen, "--delay wants seconds (0.01 to 86400, e.g. 0.5), not '%s'",
+                     val);
+            return -1;
+        }
+        break;
+    case OPT_ITERATIONS:
+        if (cli_parse_u64(val, UINT32_MAX, &v) < 0 || v == 0) {
+            snprintf(errbuf, errlen, "--iterations wants a positive number, not '%s'", val);
+            return -1;
+        }
+        a->iterations = v;
         break;
     default:
         break;

@@ -24,6 +24,9 @@ enum cli_opt {
     OPT_SINCE = 1u << 8,        /* --since SEQ */
     OPT_COUNT = 1u << 9,        /* --count N */
     OPT_HELP = 1u << 10,        /* -h, --help: every command */
+    OPT_BATCH = 1u << 11,       /* -b, --batch */
+    OPT_DELAY = 1u << 12,       /* -d, --delay SECONDS (fractions allowed) */
+    OPT_ITERATIONS = 1u << 13,  /* -i, --iterations N */
 };
 
 struct cli_args {
@@ -31,6 +34,8 @@ struct cli_args {
     uint32_t timeout_s;         /* -t */
     uint64_t since;             /* --since */
     uint64_t count;             /* --count */
+    uint32_t delay_ms;          /* -d */
+    uint64_t iterations;        /* -i */
     size_t npos;
     char **pos;                 /* positional arguments (point into argv) */
 };
@@ -51,6 +56,10 @@ int cli_parse_args(const struct cli_argspec *spec, int argc, char **argv,
                    struct cli_args *args, char *errbuf, size_t errlen);
 
 void cli_args_free(struct cli_args *args);
+
+/* Seconds with up to 3 decimals ("1", "0.2") as milliseconds, at most
+ * max_ms. 0 or -1. */
+int cli_parse_seconds_ms(const char *s, uint32_t max_ms, uint32_t *out);
 
 /* A decimal unsigned number, all of s, at most max. 0 or -1. */
 int cli_parse_u64(const char *s, uint64_t max, uint64_t *out);

@@ -93,6 +93,7 @@ int cli_cmd_list(struct cli *cli, const struct cli_args *args);
 int cli_cmd_dominfo(struct cli *cli, const struct cli_args *args);
 int cli_cmd_info(struct cli *cli, const struct cli_args *args);
 int cli_cmd_uptime(struct cli *cli, const struct cli_args *args);
+int cli_cmd_top(struct cli *cli, const struct cli_args *args);
 int cli_cmd_console(struct cli *cli, const struct cli_args *args);
 int cli_cmd_events(struct cli *cli, const struct cli_args *args);
 

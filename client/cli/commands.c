@@ -33,6 +33,19 @@ const struct cli_cmd cli_commands[] = {
       "      --json      a JSON object", { OPT_JSON, 0, 0 }, cli_cmd_info },
     { "uptime", "[--json] [DOMAIN...]", "show how long domains have been running",
       "      --json      a JSON array", { OPT_JSON, 0, ALL }, cli_cmd_uptime },
+    { "top", "[-b] [-d SECONDS] [-i N] [--json]",
+      "show the domains' CPU, memory and VM exits, refreshed",
+      "  -b, --batch     print samples to stdout instead of refreshing the screen\n"
+      "                  (implied when stdin or stdout is not a terminal)\n"
+      "  -d, --delay SECONDS\n"
+      "                  time between samples (default 1; fractions allowed, e.g. 0.2)\n"
+      "  -i, --iterations N\n"
+      "                  stop after N displays (default: 1 in batch mode, else until q)\n"
+      "      --json      with --batch: one JSON object per sample\n"
+      "  CPU(%) is the vCPU time used between two samples over the time between them\n"
+      "  (100 per busy vCPU), so the first display comes one delay after the start.\n"
+      "  On a terminal: q or Ctrl-C quits.",
+      { OPT_BATCH | OPT_DELAY | OPT_ITERATIONS | OPT_JSON, 0, 0 }, cli_cmd_top },
     { "pause", "DOMAIN", "pause a domain's vCPUs", NULL, { 0, 1, 1 }, cli_cmd_pause },
     { "unpause", "DOMAIN", "resume a paused domain", NULL, { 0, 1, 1 }, cli_cmd_unpause },
     { "shutdown", "[-w] [-t SECONDS] DOMAIN", "ask a domain to shut down",

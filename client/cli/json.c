@@ -133,6 +133,15 @@ void json_u64(struct json *j, uint64_t v)
     fprintf(j->f, "%" PRIu64, v);
 }
 
+void json_double(struct json *j, double v, int decimals)
+{
+    before_value(j);
+    if (v != v || v > 1e300 || v < -1e300)
+        fputs("null", j->f);   /* JSON has no NaN or infinity */
+    else
+        fprintf(j->f, "%.*f", decimals, v);
+}
+
 void json_i64(struct json *j, int64_t v)
 {
     before_value(j);

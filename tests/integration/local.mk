@@ -12,8 +12,15 @@ HOSTD_TESTS = \
 	tests/integration/cli.bats \
 	tests/integration/lifecycle.bats \
 	tests/integration/restart.bats \
-	tests/integration/systemd.bats
-INTEGRATION_TESTS += $(HOSTD_TESTS)
+	tests/integration/systemd.bats \
+	tests/integration/monitoring.bats
 
+# What operators meet: install, packages, docs, shell completion.
+OPERATOR_TESTS = \
+	tests/integration/install.bats \
+	tests/integration/docs.bats \
+	tests/integration/completion.bats
+
+INTEGRATION_TESTS += $(HOSTD_TESTS) $(OPERATOR_TESTS)
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/hostd.bash

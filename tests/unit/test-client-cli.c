@@ -35,7 +35,7 @@ static void every_command_is_found(void **state)
 {
     static const char *const names[] = {
         "create", "define", "undefine", "start", "list", "dominfo", "info", "uptime", "pause",
-        "unpause", "shutdown", "reboot", "destroy", "rename", "console", "events", "help",
+        "unpause", "shutdown", "reboot", "destroy", "rename", "console", "events", "top", "help",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         const struct cli_cmd *c = cli_find_command(names[i]);
@@ -150,6 +150,46 @@ static void events_args(void **state)
     assert_string_equal(err, "unknown option '--bogus'");
     assert_int_equal(PARSE("events", "--"), 0);
     cli_args_free(&a);
+}
+
+static void top_args(void **state)
+{
+    struct cli_args a;
+    char err[256];
+    assert_int_equal(PARSE("top", "-b", "-d", "0.2", "-i", "3", "--json"), 0);
+    assert_true(a.seen & OPT_BATCH);
+    assert_int_equal(a.delay_ms, 200);
+    assert_int_equal(a.iterations, 3);
+    cli_args_free(&a);
+    assert_int_equal(PARSE("top", "--batch", "--delay=2", "--iterations=1"), 0);
+    assert_int_equal(a.delay_ms, 2000);
+    cli_args_free(&a);
+    assert_int_equal(PARSE("top", "-bd1.5"), 0);
+    assert_int_equal(a.delay_ms, 1500);
+    cli_args_free(&a);
+    assert_int_equal(PARSE("top", "-d", "0"), -1);
+    assert_int_equal(PARSE("top", "-d", "0.001"), -1);
+    assert_int_equal(PARSE("top", "-d", "x"), -1);
+    assert_int_equal(PARSE("top", "-i", "0"), -1);
+    assert_int_equal(PARSE("top", "domain"), -1);
+}
+
+static void seconds(void **state)
+{
+    uint32_t ms;
+    assert_int_equal(cli_parse_seconds_ms("1", 10000, &ms), 0);
+    assert_int_equal(ms, 1000);
+    assert_int_equal(cli_parse_seconds_ms("0.25", 10000, &ms), 0);
+    assert_int_equal(ms, 250);
+    assert_int_equal(cli_parse_seconds_ms("1.2345", 10000, &ms), 0);
+    assert_int_equal(ms, 1234);
+    assert_int_equal(cli_parse_seconds_ms("10", 10000, &ms), 0);
+    assert_int_equal(cli_parse_seconds_ms("10.001", 10000, &ms), -1);
+    assert_int_equal(cli_parse_seconds_ms("1.", 10000, &ms), -1);
+    assert_int_equal(cli_parse_seconds_ms(".5", 10000, &ms), -1);
+    assert_int_equal(cli_parse_seconds_ms("1e3", 10000, &ms), -1);
+    assert_int_equal(cli_parse_seconds_ms("", 10000, &ms), -1);
+    assert_int_equal(cli_parse_seconds_ms("99999999999999999999", 10000, &ms), -1);
 }
 
 static void help_skips_counts(void **state)
@@ -305,6 +345,8 @@ int main(void)
         cmocka_unit_test(shutdown_args),
         cmocka_unit_test(list_and_read_args),
         cmocka_unit_test(events_args),
+        cmocka_unit_test(top_args),
+        cmocka_unit_test(seconds),
         cmocka_unit_test(help_skips_counts),
         cmocka_unit_test(numbers),
         cmocka_unit_test(json_escaping),
