@@ -257,7 +257,11 @@ static void op_info(struct call *call, Skiff__V1__DomainRef *rq)
     struct domain *d = lookup(call, rq->domain);
     if (d == NULL)
         return;
-    if (d->mon != NULL && d->mon->ready) {
+    /* Statistics younger than STATS_MAX_AGE_MS are served as they are:
+     * a round trip to the monitor costs more than the answer itself. */
+    bool fresh = d->stats_at_ns != 0 &&
+                 now_monotonic_ns() - d->stats_at_ns < STATS_MAX_AGE_MS * 1000000ULL;
+    if (!fresh && d->mon != NULL && d->mon->ready) {
         call->dom = d;
         if (monitor_simple(d->mon, SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_STATS, info_cb,
                            call) == 0)

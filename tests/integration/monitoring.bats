@@ -141,11 +141,14 @@ tcp_listeners() {
     local uuid
     uuid="$("$SKIFF_CLI" --json dominfo tick1 </dev/null | jq -r .uuid)"
     [ -n "$uuid" ]
-    local labels="domain=\"tick1\",uuid=\"$uuid\"" i cpu=0
+    local labels="domain=\"tick1\",uuid=\"$uuid\"" i cpu=0 exits=0
+    # The vCPU thread uses CPU before the guest's first exit: wait for both.
     for i in $(seq 1 50); do
         scrape
         cpu="$(metric_value "skiff_domain_cpu_seconds_total{$labels}")"
-        [ -n "$cpu" ] && awk -v c="$cpu" 'BEGIN { exit !(c > 0) }' && break
+        exits="$(metric_value "skiff_domain_exits_total{$labels}")"
+        [ -n "$cpu" ] && [ "${exits:-0}" -gt 0 ] &&
+            awk -v c="$cpu" 'BEGIN { exit !(c > 0) }' && break
         sleep 0.2
     done
     awk -v c="$cpu" 'BEGIN { exit !(c > 0) }' || { echo "cpu seconds stayed $cpu: $output"; false; }
