@@ -7,9 +7,14 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "domain.h"
 #include "hostd.h"
@@ -38,6 +43,69 @@ static void reconcile(struct hostd *h, struct domain *d)
         log_err("domain %s: out of memory adopting its monitor", d->row.name);
     }
     domain_stopped(d, 255, true, false, "monitor gone while hostd was down");
+}
+
+/* Is pid one of our monitors, i.e. does its command line carry
+ * --control= with a path under prefix? */
+static bool is_our_monitor(pid_t pid, const char *prefix)
+{
+    char path[64], buf[8192];
+    snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    size_t plen = strlen(prefix);
+    for (char *arg = buf; arg < buf + n; arg += strlen(arg) + 1) {
+        if (strncmp(arg, "--control=", 10) == 0 && strncmp(arg + 10, prefix, plen) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool adopted(struct hostd *h, pid_t pid)
+{
+    struct list *p, *t;
+    list_for_each_safe(p, t, &h->domains.all) {
+        struct domain *d = list_entry(p, struct domain, link);
+        if (d->mon != NULL && d->mon->pid == pid)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * hostd records a monitor's pid only after spawning it: killed in between,
+ * it leaves a monitor that no row names. That start was never committed
+ * nor acknowledged, so the monitor is ended, not adopted. Every monitor
+ * carries --control=STATE/domains/UUID/control.sock, which finds them.
+ */
+static void end_strays(struct hostd *h)
+{
+    char *prefix = xasprintf("%s/domains/", h->conf.state_dir);
+    DIR *proc = prefix ? opendir("/proc") : NULL;
+    if (proc == NULL) {
+        free(prefix);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(proc)) != NULL) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end != '\0' || pid <= 1 || pid == (long)getpid())
+            continue;
+        if (is_our_monitor((pid_t)pid, prefix) && !adopted(h, (pid_t)pid)) {
+            log_warn("ending monitor pid %ld: its start was interrupted (hostd stopped "
+                     "before recording it)", pid);
+            kill((pid_t)pid, SIGKILL);
+        }
+    }
+    closedir(proc);
+    free(prefix);
 }
 
 int domains_load(struct hostd *h)
@@ -74,6 +142,7 @@ int domains_load(struct hostd *h)
     for (size_t i = 0; i < k; i++)
         reconcile(h, loaded[i]);   /* may remove loaded[i] only */
     free(loaded);
+    end_strays(h);
     return 0;
 }
 

@@ -414,7 +414,7 @@ list_line() {
     timeout 2s "$SKIFF_CLI" console hist </dev/null >"$TMP/with.out" 2>&1 || true
     grep -qx "tick 1" "$TMP/with.out"
     timeout 2s "$SKIFF_CLI" console --no-history hist </dev/null >"$TMP/without.out" 2>&1 || true
-    ! grep -qx "tick 1" "$TMP/without.out"
+    refute grep -qx "tick 1" "$TMP/without.out"
     grep -q "^tick " "$TMP/without.out"
     skiff destroy hist
 }

@@ -101,3 +101,17 @@ wait_for_text() {
     cat "$1" >&2
     return 1
 }
+
+# refute CMD...: fail when CMD succeeds. (A bare `! CMD` never fails a bats
+# test: bash exempts negated commands from errexit.)
+refute() {
+    if "$@"; then
+        echo "expected to fail, but succeeded: $*"
+        return 1
+    fi
+}
+
+# alive PID: the process exists and is not a zombie waiting to be reaped.
+alive() {
+    [ -r "/proc/$1/stat" ] && ! awk '{ exit !($3 == "Z") }' "/proc/$1/stat"
+}

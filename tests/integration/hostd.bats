@@ -127,7 +127,7 @@ ticker() {
         kill -0 "$HOSTD_PID" 2>/dev/null || break
         sleep 0.1
     done
-    ! kill -0 "$HOSTD_PID" 2>/dev/null
+    refute alive "$HOSTD_PID"
     HOSTD_PID=
     [ ! -e "$SOCK" ]
     grep -q "stopped" "$STATE/hostd.log"

@@ -86,7 +86,7 @@ wait_gone() {
 @test "--start-paused runs nothing until unpause" {
     start_managed --start-paused "$SKIFF_EXAMPLES/ticker.hvt"
     sleep 0.5
-    ! grep -q tick "$TMP/out"
+    refute grep -q tick "$TMP/out"
     ctl hello stats unpause
     [[ "$output" == *"stats paused=1"* ]]
     sleep 0.5

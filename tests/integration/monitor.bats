@@ -68,7 +68,7 @@ proc_field() {   # proc_field PID NAME: a line of /proc/PID/status
     start_ticker
     exec 7>&-
     # stdin/out/err, kvm, vm, vcpu, memfd, epoll, timerfd: nothing else.
-    ! ls -l "/proc/$PID/fd" | grep -q "$TMP/leak"
+    if ls -l "/proc/$PID/fd" | grep -q "$TMP/leak"; then false; fi
     n=$(ls "/proc/$PID/fd" | wc -l)
     [ "$n" -le 10 ]
 }
@@ -94,7 +94,7 @@ proc_field() {   # proc_field PID NAME: a line of /proc/PID/status
 @test "guest output goes to stdout, monitor diagnostics to stderr" {
     "$SKIFF_HV" --mem=16 "$HELLO" greetings >"$TMP/out" 2>"$TMP/err"
     grep -q greetings "$TMP/out"
-    ! grep -q "skiff-hv:" "$TMP/out"
+    refute grep -q "skiff-hv:" "$TMP/out"
     "$SKIFF_HV" --mem=16 --bogus "$HELLO" >"$TMP/out" 2>"$TMP/err" || true
     [ ! -s "$TMP/out" ]
     grep -q "Invalid option" "$TMP/err"

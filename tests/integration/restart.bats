@@ -142,5 +142,30 @@ state_of() {
     done
     [ "$(echo "$snap" | awk '$2 == "running" { print $3 }' | sort -u | wc -l)" -eq "$running" ]
     # Whatever was acknowledged or not, no domain is stuck half-created.
-    ! echo "$snap" | awk '{ print $2 }' | grep -vqE '^(running|defined|shutdown|crashed)$'
+    if echo "$snap" | awk '{ print $2 }' | grep -vqE '^(running|defined|shutdown|crashed)$'; then
+        false
+    fi
+}
+
+@test "a monitor no row names (a start interrupted by kill -9) is ended on restart" {
+    # hostd records a monitor's pid only after spawning it: plant such a
+    # monitor under the state directory, as a kill -9 in between leaves it.
+    crash_hostd
+    stray="$TMP/state/domains/00000000-0000-4000-8000-000000000001"
+    mkdir -p "$stray"
+    "$SKIFF_HV" --control="$stray/control.sock" --mem=16 "$SKIFF_EXAMPLES/ticker.hvt" \
+        >/dev/null 2>&1 &
+    pid=$!
+    for _ in $(seq 100); do [ -S "$stray/control.sock" ] && break; sleep 0.02; done
+    kill -0 "$pid"
+    start_hostd
+    for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
+    if alive "$pid"; then
+        kill -KILL "$pid"
+        echo "the stray monitor is still running"
+        false
+    fi
+    wait "$pid" || true
+    grep -q "its start was interrupted" "$TMP/hostd.log"
+    [ "$(monitor_pids | wc -l)" -eq 0 ]
 }

@@ -50,5 +50,5 @@ teardown() {
     HOSTD=
     [ -s "$TMP/log" ]
     cat "$TMP/log"
-    ! grep -vqE '^<[0-7]>' "$TMP/log"
+    refute grep -vqE '^<[0-7]>' "$TMP/log"
 }
