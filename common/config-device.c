@@ -166,6 +166,20 @@ static int vdev_used(const Skiff__V1__DomainConfig *dc, const char *vdev)
     return 0;
 }
 
+/* A device's vdev: present, a legal manifest name, not taken. */
+static int check_vdev(const struct spec *sp, const Skiff__V1__DomainConfig *dc,
+                      const char *vdev)
+{
+    if (vdev == NULL)
+        return spec_msg(sp, "vdev (the device's name in the manifest) is required");
+    if (!vdev_ok(vdev))
+        return spec_fail(sp, "vdev %s is not a valid device name (1 to 67 of A-Z a-z 0-9)",
+                         vdev);
+    if (vdev_used(dc, vdev))
+        return spec_fail(sp, "vdev %s is used by another device", vdev);
+    return 0;
+}
+
 static int set_string(char **field, const char *val)
 {
     if (val == NULL || *val == '\0')
@@ -278,13 +292,8 @@ static int disk_from_spec(const struct spec *sp, char *spec, Skiff__V1__DomainCo
         snprintf(msg, sizeof msg, "target: %s", why);
         return spec_msg(sp, msg);
     }
-    if (vdev == NULL)
-        return spec_msg(sp, "vdev (the device's name in the manifest) is required");
-    if (!vdev_ok(vdev))
-        return spec_fail(sp, "vdev %s is not a valid device name (1 to 67 of A-Z a-z 0-9)",
-                         vdev);
-    if (vdev_used(dc, vdev))
-        return spec_fail(sp, "vdev %s is used by another device", vdev);
+    if ((rc = check_vdev(sp, dc, vdev)) < 0)
+        return rc;
     uint32_t ss = 0;
     if (sector != NULL && (rc = sector_size(sp, sector, &ss)) < 0)
         return rc;
@@ -335,13 +344,8 @@ static int vif_from_spec(const struct spec *sp, char *spec, Skiff__V1__DomainCon
         if (rc < 0)
             return rc;
     }
-    if (vdev == NULL)
-        return spec_msg(sp, "vdev (the device's name in the manifest) is required");
-    if (!vdev_ok(vdev))
-        return spec_fail(sp, "vdev %s is not a valid device name (1 to 67 of A-Z a-z 0-9)",
-                         vdev);
-    if (vdev_used(dc, vdev))
-        return spec_fail(sp, "vdev %s is used by another device", vdev);
+    if ((rc = check_vdev(sp, dc, vdev)) < 0)
+        return rc;
     const char *why = mac ? mac_problem(mac) : NULL;
     if (why != NULL)
         return spec_fail(sp, why, mac);

@@ -9,7 +9,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,16 +48,10 @@ static void reconcile(struct hostd *h, struct domain *d)
  * --control= with a path under prefix? */
 static bool is_our_monitor(pid_t pid, const char *prefix)
 {
-    char path[64], buf[8192];
-    snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
+    char buf[8192];
+    ssize_t n = proc_read(pid, "cmdline", buf, sizeof buf);
     if (n <= 0)
         return false;
-    buf[n] = '\0';
     size_t plen = strlen(prefix);
     for (char *arg = buf; arg < buf + n; arg += strlen(arg) + 1) {
         if (strncmp(arg, "--control=", 10) == 0 && strncmp(arg + 10, prefix, plen) == 0)

@@ -64,23 +64,35 @@ bool uuid_valid(const char *s)
     return s[36] == '\0';
 }
 
-int proc_start_time(pid_t pid, uint64_t *start)
+ssize_t proc_read(pid_t pid, const char *file, char *buf, size_t size)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/%s", (long)pid, file);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
+    ssize_t n = read(fd, buf, size - 1);
     int err = errno;
     close(fd);
-    if (n <= 0)
-        return n < 0 ? -err : -EIO;
+    if (n < 0)
+        return -err;
     buf[n] = '\0';
-    /* comm (field 2) may hold spaces and parentheses: count from the last ')'. */
+    return n;
+}
+
+/* State letter (field 3) and start time (field 22) from one read of
+ * /proc/PID/stat. comm (field 2) may hold spaces and parentheses: fields
+ * are counted from the last ')'. */
+static int proc_stat(pid_t pid, char *state, uint64_t *start)
+{
+    char buf[1024];
+    ssize_t n = proc_read(pid, "stat", buf, sizeof buf);
+    if (n <= 0)
+        return n < 0 ? (int)n : -EIO;
     char *p = strrchr(buf, ')');
-    if (p == NULL)
+    if (p == NULL || p[1] != ' ')
         return -EIO;
+    *state = p[2];
     p++;
     for (int field = 2; field < 22; field++) {
         p = strchr(p, ' ');
@@ -97,31 +109,20 @@ int proc_start_time(pid_t pid, uint64_t *start)
     return 0;
 }
 
-/* The state letter (field 3) of PID, or 0. */
-static char proc_state(pid_t pid)
+int proc_start_time(pid_t pid, uint64_t *start)
 {
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')');
-    return p != NULL && p[1] == ' ' ? p[2] : 0;
+    char state;
+    return proc_stat(pid, &state, start);
 }
 
 bool proc_is(pid_t pid, uint64_t start)
 {
+    char state;
     uint64_t now;
-    if (pid <= 0 || proc_start_time(pid, &now) < 0 || now != start)
+    if (pid <= 0 || proc_stat(pid, &state, &now) < 0 || now != start)
         return false;
     /* A zombie nobody has reaped yet is as good as gone. */
-    char st = proc_state(pid);
-    return st != 0 && st != 'Z' && st != 'X';
+    return state != 'Z' && state != 'X';
 }
 
 int mkdir_p(const char *path, mode_t mode)

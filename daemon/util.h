@@ -16,6 +16,9 @@ int uuid_generate(char out[37]);
 bool uuid_valid(const char *s);
 
 /* The start time of PID (/proc/PID/stat field 22, clock ticks since boot). */
+/* Read /proc/PID/FILE into buf, NUL-terminated; its length or -errno. */
+ssize_t proc_read(pid_t pid, const char *file, char *buf, size_t size);
+
 int proc_start_time(pid_t pid, uint64_t *start);
 /* PID exists and started at START (so it is the process recorded, not a reuse). */
 bool proc_is(pid_t pid, uint64_t start);
