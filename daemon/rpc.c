@@ -22,7 +22,6 @@
 #include "stats.h"
 #include "util.h"
 
-#define E(x) SKIFF__V1__ERROR_CODE__##x
 #define EOPNOTSUPP_MONITOR 95   /* the monitor's errno for "guest has no control events" */
 
 /*
@@ -30,7 +29,7 @@
  * answered: the domain stopped meanwhile (gone_ok: that is success), or
  * the monitor could not be reached.
  */
-static struct domain *callback_domain(struct call *call, struct monitor *m, int err,
+struct domain *rpc_callback_domain(struct call *call, struct monitor *m, int err,
                                       bool gone_ok)
 {
     struct domain *d = m->dom;
@@ -48,7 +47,7 @@ static struct domain *callback_domain(struct call *call, struct monitor *m, int 
     return d;
 }
 
-static struct domain *lookup(struct call *call, const char *ref)
+struct domain *rpc_lookup(struct call *call, const char *ref)
 {
     struct domain *d = domain_find(call->conn->h, ref);
     if (d == NULL)
@@ -57,7 +56,7 @@ static struct domain *lookup(struct call *call, const char *ref)
 }
 
 /* Running or paused, with a monitor that has finished starting. */
-static bool need_running(struct call *call, struct domain *d)
+bool rpc_need_running(struct call *call, struct domain *d)
 {
     if (!domain_active(d) || d->mon == NULL) {
         call_error(call, E(BUSY), "domain %s is not running (state %s)", d->row.name,
@@ -140,7 +139,7 @@ static void op_create(struct call *call, Skiff__V1__CreateRequest *rq)
 
 static void op_undefine(struct call *call, Skiff__V1__DomainRef *rq)
 {
-    struct domain *d = lookup(call, rq->domain);
+    struct domain *d = rpc_lookup(call, rq->domain);
     if (d == NULL)
         return;
     if (domain_active(d) || d->mon != NULL || d->start_pending) {
@@ -165,7 +164,7 @@ static void op_undefine(struct call *call, Skiff__V1__DomainRef *rq)
 
 static void op_start(struct call *call, Skiff__V1__DomainRef *rq)
 {
-    struct domain *d = lookup(call, rq->domain);
+    struct domain *d = rpc_lookup(call, rq->domain);
     if (d == NULL)
         return;
     if (domain_active(d) || d->mon != NULL || d->start_pending) {
@@ -254,7 +253,7 @@ static void info_cb(struct monitor *m, void *arg, int err,
 
 static void op_info(struct call *call, Skiff__V1__DomainRef *rq)
 {
-    struct domain *d = lookup(call, rq->domain);
+    struct domain *d = rpc_lookup(call, rq->domain);
     if (d == NULL)
         return;
     /* Statistics younger than STATS_MAX_AGE_MS are served as they are:
@@ -275,7 +274,7 @@ static void pause_cb(struct monitor *m, void *arg, int err,
                      const Skiff__Monitor__V1__MonitorReply *rep, bool pause)
 {
     struct call *call = arg;
-    struct domain *d = callback_domain(call, m, err, false);
+    struct domain *d = rpc_callback_domain(call, m, err, false);
     if (d == NULL)
         return;
     if (rep->error != 0) {
@@ -313,8 +312,8 @@ static void unpause_done(struct monitor *m, void *arg, int err,
 
 static void op_pause(struct call *call, Skiff__V1__DomainRef *rq, bool pause)
 {
-    struct domain *d = lookup(call, rq->domain);
-    if (d == NULL || !need_running(call, d))
+    struct domain *d = rpc_lookup(call, rq->domain);
+    if (d == NULL || !rpc_need_running(call, d))
         return;
     call->dom = d;
     int rc = monitor_simple(d->mon,
@@ -342,7 +341,7 @@ static void shutdown_cb(struct monitor *m, void *arg, int err,
 {
     struct call *call = arg;
     /* Stopped before the monitor answered: that is what was asked. */
-    struct domain *d = callback_domain(call, m, err, true);
+    struct domain *d = rpc_callback_domain(call, m, err, true);
     if (d == NULL)
         return;
     if (rep->error != 0 && rep->error != EOPNOTSUPP_MONITOR) {
@@ -363,7 +362,7 @@ static void shutdown_cb(struct monitor *m, void *arg, int err,
 
 static void op_shutdown(struct call *call, Skiff__V1__ShutdownRequest *rq)
 {
-    struct domain *d = lookup(call, rq->domain);
+    struct domain *d = rpc_lookup(call, rq->domain);
     if (d == NULL)
         return;
     call->wait = rq->wait;
@@ -372,7 +371,7 @@ static void op_shutdown(struct call *call, Skiff__V1__ShutdownRequest *rq)
         reply_or_wait(call, d);   /* already stopping */
         return;
     }
-    if (!need_running(call, d))
+    if (!rpc_need_running(call, d))
         return;
     call->dom = d;
     int rc = monitor_guest_request(d->mon, SKIFF__MONITOR__V1__GUEST_REQUEST__GUEST_REQUEST_SHUTDOWN,
@@ -386,7 +385,7 @@ static void reboot_cb(struct monitor *m, void *arg, int err,
                       const Skiff__Monitor__V1__MonitorReply *rep)
 {
     struct call *call = arg;
-    struct domain *d = callback_domain(call, m, err, false);
+    struct domain *d = rpc_callback_domain(call, m, err, false);
     if (d == NULL)
         return;
     if (rep->error == EOPNOTSUPP_MONITOR) {
@@ -402,8 +401,8 @@ static void reboot_cb(struct monitor *m, void *arg, int err,
 
 static void op_reboot(struct call *call, Skiff__V1__DomainRef *rq)
 {
-    struct domain *d = lookup(call, rq->domain);
-    if (d == NULL || !need_running(call, d))
+    struct domain *d = rpc_lookup(call, rq->domain);
+    if (d == NULL || !rpc_need_running(call, d))
         return;
     if (d->intent != STOP_NONE) {
         call_error(call, E(BUSY), "domain %s is stopping", d->row.name);
@@ -419,7 +418,7 @@ static void op_reboot(struct call *call, Skiff__V1__DomainRef *rq)
 
 static void op_destroy(struct call *call, Skiff__V1__DomainRef *rq)
 {
-    struct domain *d = lookup(call, rq->domain);
+    struct domain *d = rpc_lookup(call, rq->domain);
     if (d == NULL)
         return;
     if (d->mon != NULL && domain_active(d)) {
@@ -456,7 +455,7 @@ static void op_destroy(struct call *call, Skiff__V1__DomainRef *rq)
 
 static void op_rename(struct call *call, Skiff__V1__RenameRequest *rq)
 {
-    struct domain *d = lookup(call, rq->domain);
+    struct domain *d = rpc_lookup(call, rq->domain);
     if (d == NULL)
         return;
     const char *name = rq->new_name;
@@ -501,7 +500,7 @@ static void stream_ack(struct call *call)
 
 static void op_console(struct call *call, Skiff__V1__ConsoleRequest *rq)
 {
-    struct domain *d = lookup(call, rq->domain);
+    struct domain *d = rpc_lookup(call, rq->domain);
     if (d == NULL)
         return;
     if (!domain_active(d) && !d->start_pending) {
