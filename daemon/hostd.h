@@ -17,6 +17,7 @@ struct evconnlistener;
 struct store;
 struct domain;
 struct metrics;
+struct tls_server;
 
 /* Request op field numbers (skiff.v1.Request) below this are counted;
  * index 0 counts unknown ops. */
@@ -31,6 +32,14 @@ struct hostd_conf {
     int log_level;               /* -1 = not set */
     char *metrics_listen;        /* "ADDR:PORT" or "PORT"; NULL = no metrics endpoint */
     bool metrics_allow_remote;   /* may metrics_listen be a non-loopback address */
+    /* Remote clients over mutual TLS (tls_server.c). */
+    char **listen_tls;           /* "ADDR:PORT" / "[ADDR6]:PORT"; none: no TLS listener */
+    size_t n_listen_tls;
+    char *tls_cert, *tls_key, *tls_ca;   /* NULL: the defaults under SYSCONFDIR/pki */
+    char **tls_allow;            /* certificate subjects that may connect; none: any the CA signed */
+    size_t n_tls_allow;
+    bool tls_allow_set;          /* tls_allow given (an empty list allows nobody) */
+    uint32_t tls_handshake_timeout_ms;   /* 0: the default */
 };
 
 struct domtab {
@@ -45,6 +54,7 @@ struct hostd {
     struct hostd_conf conf;
     const char *config_path;
     bool config_explicit;         /* --config given: a missing file is an error */
+    bool tls_allow_from_args;     /* --tls-allow given: SIGHUP keeps it */
     struct store *store;
     int lock_fd;
     bool have_group;
@@ -60,6 +70,7 @@ struct hostd {
     struct event *watchdog;
     int status_running;           /* last count told to systemd */
     struct metrics *metrics;      /* the HTTP metrics endpoint, NULL when off */
+    struct tls_server *tls;       /* the TLS listeners, NULL when off */
     uint64_t rpc_requests[HOSTD_RPC_OPS];   /* requests served, by op */
     bool quitting;
 };
