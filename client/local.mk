@@ -56,3 +56,6 @@ client_cli_libskiffcli_a_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 client_skiff_SOURCES = client/cli/main.c
 client_skiff_CPPFLAGS = $(CLIENT_CPPFLAGS)
 client_skiff_LDADD = client/cli/libskiffcli.a client/libskiff.la $(COMMON_LIBS)
+
+# skiff-pki: a small CA on the openssl command line, for listen_tls and tls://.
+dist_bin_SCRIPTS = client/skiff-pki
