@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -102,18 +103,24 @@ static void child(char *const argv[], int log_fd)
     _exit(127);
 }
 
-static int spawn_hostd(const char *hostd, struct bench_hostd *h)
+static int spawn_hostd(const char *hostd, const char *conf_text, struct bench_hostd *h)
 {
     char conf[sizeof h->dir + 16], log[sizeof h->dir + 16];
     snprintf(conf, sizeof conf, "%s/hostd.conf", h->dir);
     snprintf(log, sizeof log, "%s/hostd.log", h->dir);
-    /* An empty configuration: nothing from the host's /etc leaks in. */
+    /* Only conf_text: nothing from the host's /etc leaks in. */
     int fd = open(conf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
         fprintf(stderr, "bench: %s: %s\n", conf, strerror(errno));
         return -1;
     }
+    size_t clen = strlen(conf_text);
+    bool ok = write(fd, conf_text, clen) == (ssize_t)clen;
     close(fd);
+    if (!ok) {
+        fprintf(stderr, "bench: cannot write %s\n", conf);
+        return -1;
+    }
     int log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (log_fd < 0) {
         fprintf(stderr, "bench: %s: %s\n", log, strerror(errno));
@@ -162,6 +169,12 @@ static int wait_ready(struct bench_hostd *h)
 
 int bench_hostd_start(const char *hostd, const char *hv, struct bench_hostd *h)
 {
+    return bench_hostd_start_conf(hostd, hv, "", h);
+}
+
+int bench_hostd_start_conf(const char *hostd, const char *hv, const char *conf_text,
+                           struct bench_hostd *h)
+{
     *h = (struct bench_hostd){ .pid = 0 };
     /* /tmp rather than $TMPDIR: socket paths must stay under 108 bytes. */
     strcpy(h->dir, "/tmp/skiff-bench.XXXXXX");
@@ -177,7 +190,7 @@ int bench_hostd_start(const char *hostd, const char *hv, struct bench_hostd *h)
         bench_hostd_stop(h);
         return -1;
     }
-    if (spawn_hostd(hostd, h) < 0 || wait_ready(h) < 0) {
+    if (spawn_hostd(hostd, conf_text, h) < 0 || wait_ready(h) < 0) {
         copy_log(h);
         bench_hostd_stop(h);
         return -1;

@@ -36,6 +36,9 @@ int bench_hostd_prepare(unsigned long nofile);
  * undone. 0 or -1.
  */
 int bench_hostd_start(const char *hostd, const char *hv, struct bench_hostd *h);
+/* The same with conf_text as its hostd.conf. */
+int bench_hostd_start_conf(const char *hostd, const char *hv, const char *conf_text,
+                           struct bench_hostd *h);
 
 /*
  * Stop hostd (SIGTERM, then SIGKILL), SIGKILL and reap every skiff-hv whose

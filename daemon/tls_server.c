@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,9 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
     struct hostd *h = tl->srv->h;
     char peer[64];
     addr_name(sa, peer, sizeof peer);
+    /* Replies are whole frames: no Nagle wait behind a delayed ACK. */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     SSL *ssl = SSL_new(tl->srv->ctx);
     if (ssl == NULL) {
         log_err("out of memory accepting a TLS client from %s", peer);

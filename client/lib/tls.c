@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -51,6 +53,9 @@ static int tcp_connect(const struct sk_uri *u, int *out, struct skiff_error *err
             rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
         while (rc < 0 && errno == EINTR);
         if (rc == 0) {
+            /* Requests are whole frames: send each at once, no Nagle wait. */
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             freeaddrinfo(res);
             *out = fd;
             return 0;
