@@ -16,7 +16,8 @@ daemon_hostd_SOURCES = \
 	daemon/ring.c daemon/ring.h \
 	daemon/monitor.c daemon/monitor_spawn.c daemon/monitor.h \
 	daemon/stats.c daemon/stats.h \
-	daemon/metrics.c daemon/metrics.h
+	daemon/metrics.c daemon/metrics.h \
+	$(daemon_topo_sources)
 daemon_hostd_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS) \
 	-DSKIFF_HV_PATH=\"$(bindir)/skiff-hv\" \
 	-DSKIFF_STATEDIR=\"$(localstatedir)/lib/skiff\" \
@@ -26,6 +27,11 @@ daemon_hostd_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(SQLITE_CFLAGS) $(SYSTEMD_CFLAGS)
 daemon_hostd_LDADD = daemon/libstore.a $(COMMON_LIBS) $(LIBEVENT_LIBS) $(SQLITE_LIBS) \
 	$(SYSTEMD_LIBS) $(PROTOBUF_C_LIBS)
+
+# Host topology and NUMA placement: pure logic, also linked into unit tests and bench.
+daemon_topo_sources = daemon/cpuset.c daemon/cpuset.h \
+	daemon/topology.c daemon/topology.h \
+	daemon/placement.c daemon/placement.h
 
 # The systemd unit and the default configuration: packaging.mk.
 
