@@ -12,7 +12,7 @@
 
 static const char *const known_keys[] = {
     "state_dir", "listen_unix", "monitor", "group", "shutdown_grace_ms", "log_level",
-    "metrics_listen", "metrics_allow_remote", NULL,
+    "metrics_listen", "metrics_allow_remote", "sysfs_root", "cgroup_parent", NULL,
 };
 
 static void warn_cb(void *ctx, const char *msg)
@@ -58,7 +58,9 @@ int conf_load(const char *path, bool required, struct hostd_conf *conf)
         (rc = set_str(cfg, "listen_unix", &conf->listen_unix, path)) < 0 ||
         (rc = set_str(cfg, "monitor", &conf->monitor, path)) < 0 ||
         (rc = set_str(cfg, "group", &conf->group, path)) < 0 ||
-        (rc = set_str(cfg, "metrics_listen", &conf->metrics_listen, path)) < 0)
+        (rc = set_str(cfg, "metrics_listen", &conf->metrics_listen, path)) < 0 ||
+        (rc = set_str(cfg, "sysfs_root", &conf->sysfs_root, path)) < 0 ||
+        (rc = set_str(cfg, "cgroup_parent", &conf->cgroup_parent, path)) < 0)
         goto out;
     rc = skiff_cfg_bool(cfg, "metrics_allow_remote", &conf->metrics_allow_remote);
     if (rc < 0 && rc != -ENOENT) {
@@ -96,5 +98,7 @@ void conf_clear(struct hostd_conf *conf)
     free(conf->monitor);
     free(conf->group);
     free(conf->metrics_listen);
+    free(conf->sysfs_root);
+    free(conf->cgroup_parent);
     memset(conf, 0, sizeof *conf);
 }

@@ -10,6 +10,9 @@
 #include <sys/types.h>
 
 #include "list.h"
+#include "daemon/cgroup.h"
+#include "daemon/cpuset.h"
+#include "daemon/pool.h"
 
 struct event_base;
 struct event;
@@ -31,6 +34,8 @@ struct hostd_conf {
     int log_level;               /* -1 = not set */
     char *metrics_listen;        /* "ADDR:PORT" or "PORT"; NULL = no metrics endpoint */
     bool metrics_allow_remote;   /* may metrics_listen be a non-loopback address */
+    char *sysfs_root;            /* topology source (default /sys; tests: a synthetic tree) */
+    char *cgroup_parent;         /* hostd's cgroup for domains (default "skiff") */
 };
 
 struct domtab {
@@ -62,6 +67,13 @@ struct hostd {
     struct metrics *metrics;      /* the HTTP metrics endpoint, NULL when off */
     uint64_t rpc_requests[HOSTD_RPC_OPS];   /* requests served, by op */
     bool quitting;
+
+    /* CPU pools, topology and scheduling (host_topology.c, pool.c, cgroup.c). */
+    struct topology *topo;        /* read from conf.sysfs_root */
+    struct cpuset real_online;    /* CPUs the machine really has online */
+    uint64_t real_nodes;          /* NUMA nodes the machine really has (bitmask) */
+    struct pooltab pools;
+    struct cgroup_ctl cgroup;
 };
 
 #define HOSTD_VERSION_STRING "hostd " PACKAGE_VERSION

@@ -21,6 +21,8 @@
 #include "conf.h"
 #include "conn.h"
 #include "domain.h"
+#include "daemon/host_topology.h"
+#include "daemon/pool_state.h"
 #include "hostd.h"
 #include "log.h"
 #include "metrics.h"
@@ -46,6 +48,7 @@
 struct options {
     bool foreground;
     const char *state_dir, *config, *listen, *log_level, *metrics_listen;
+    const char *sysfs_root, *cgroup_parent;
 };
 
 static void usage(FILE *f)
@@ -65,6 +68,10 @@ static void usage(FILE *f)
             "      --metrics-listen ADDR:PORT\n"
             "                          serve Prometheus metrics on http://ADDR:PORT/metrics\n"
             "                          (PORT alone: 127.0.0.1; port 0: any free port)\n"
+            "      --sysfs-root DIR    read the CPU/NUMA topology under DIR (default /sys)\n"
+            "      --cgroup-parent NAME\n"
+            "                          cgroup (under hostd's own) holding the domains'\n"
+            "                          cgroups for weight and cap (default skiff)\n"
             "  -V, --version           show the version and exit\n"
             "  -h, --help              show this help and exit\n",
             SKIFF_STATEDIR, SKIFF_SYSCONFDIR, SKIFF_RUNDIR);
@@ -80,6 +87,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "listen-unix", required_argument, NULL, 'l' },
         { "log-level", required_argument, NULL, 'L' },
         { "metrics-listen", required_argument, NULL, 'M' },
+        { "sysfs-root", required_argument, NULL, 'Y' },
+        { "cgroup-parent", required_argument, NULL, 'G' },
         { "version", no_argument, NULL, 'V' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -93,6 +102,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         case 'l': o->listen = optarg; break;
         case 'L': o->log_level = optarg; break;
         case 'M': o->metrics_listen = optarg; break;
+        case 'Y': o->sysfs_root = optarg; break;
+        case 'G': o->cgroup_parent = optarg; break;
         case 'V': printf("%s\n", HOSTD_VERSION_STRING); return 1;
         case 'h': usage(stdout); return 1;
         default: usage(stderr); return -1;
@@ -134,6 +145,10 @@ static int configure(struct hostd *h, const struct options *o)
     if (c->log_level >= 0)
         log_set_level(c->log_level);
     if (o->metrics_listen != NULL && replace(&c->metrics_listen, o->metrics_listen) < 0)
+        return -ENOMEM;
+    if (o->sysfs_root != NULL && replace(&c->sysfs_root, o->sysfs_root) < 0)
+        return -ENOMEM;
+    if (o->cgroup_parent != NULL && replace(&c->cgroup_parent, o->cgroup_parent) < 0)
         return -ENOMEM;
     bool dir_given = o->state_dir != NULL || c->state_dir != NULL;
     if (o->state_dir != NULL && replace(&c->state_dir, o->state_dir) < 0)
@@ -344,6 +359,9 @@ static void cleanup(struct hostd *h)
     conn_close_all(h);
     monitor_disconnect_all(h);
     domtab_free(h);
+    cgroup_fini(&h->cgroup);
+    pooltab_free(&h->pools);
+    hosttopo_fini(h);
     for (size_t i = 0; i < sizeof h->sig_events / sizeof h->sig_events[0]; i++) {
         if (h->sig_events[i] != NULL)
             event_free(h->sig_events[i]);
@@ -413,6 +431,9 @@ int main(int argc, char **argv)
         goto fail;
     }
     h->started_at_ns = now_realtime_ns();
+    if (hosttopo_init(h) < 0 || pools_load(h) < 0)
+        goto fail;
+    cgroup_init(&h->cgroup, h->conf.cgroup_parent ? h->conf.cgroup_parent : "skiff");
     if (domains_load(h) < 0)
         goto fail;
     if (metrics_start(h) < 0)
