@@ -224,7 +224,7 @@ int pool_numa_split(const struct pooltab *t, const struct topology *topo, struct
     *out = (struct pooltab){ 0 };
     if (t->n != 1) {
         snprintf(msg, len,
-                 "cpupool-numa-split needs a single pool, and there are %zu: destroy the "
+                 "there are %zu pools: numa-split needs a single one; destroy the "
                  "others first", t->n);
         return -EBUSY;
     }
