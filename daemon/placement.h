@@ -37,4 +37,11 @@ int placement_choose(const struct topology *t, const struct placement_request *r
                      const struct placement_load *load, struct placement *out, char *why,
                      size_t whylen);
 
+/*
+ * The exact search's step limit (default 200000, a few milliseconds): past
+ * it placement_choose returns the best set found so far, or a greedy one
+ * that fits. Tests and the benchmark change it; hostd leaves it alone.
+ */
+extern unsigned long placement_search_limit;
+
 #endif

@@ -65,3 +65,21 @@ tests_unit_test_frame_SOURCES = tests/unit/test-frame.c
 tests_unit_test_frame_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
 tests_unit_test_frame_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_frame_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
+
+# Host topology and NUMA placement (daemon/{cpuset,topology,placement}.c), on synthetic
+# sysfs trees from the generator behind tests/tools/mktopo.
+TOPO_UNIT_TESTS = tests/unit/test-cpuset tests/unit/test-topology tests/unit/test-placement
+check_PROGRAMS += $(TOPO_UNIT_TESTS)
+TESTS += $(TOPO_UNIT_TESTS)
+topo_unit_sources = $(daemon_topo_sources) tests/tools/topogen.c tests/tools/topogen.h
+tests_unit_test_cpuset_SOURCES = tests/unit/test-cpuset.c daemon/cpuset.c daemon/cpuset.h
+tests_unit_test_cpuset_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_cpuset_LDADD = $(CMOCKA_LIBS)
+tests_unit_test_topology_SOURCES = tests/unit/test-topology.c tests/unit/topo-fixture.c \
+	tests/unit/topo-fixture.h $(topo_unit_sources)
+tests_unit_test_topology_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_topology_LDADD = $(CMOCKA_LIBS)
+tests_unit_test_placement_SOURCES = tests/unit/test-placement.c tests/unit/topo-fixture.c \
+	tests/unit/topo-fixture.h $(topo_unit_sources)
+tests_unit_test_placement_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_placement_LDADD = $(CMOCKA_LIBS)
