@@ -8,6 +8,9 @@
  *   idle=S     after the check-in vCPU 0 sleeps S seconds, then halts 0
  *   halt=K     vCPU K halts the guest with status 7 after checking in
  *   fault=K    vCPU K makes an invalid port access after checking in
+ *   nostart    vCPU 0 prints at once and halts 0 without starting the
+ *              others (with --skiff:quiet its first line marks the end of
+ *              the monitor's set-up, for bench/hv-smp)
  */
 #include "skiff/guest.h"
 
@@ -18,7 +21,7 @@ static skiff_spinlock_t lock = SKIFF_SPINLOCK_INIT;
 static unsigned checked_in = 1;     /* CPU 0 */
 static _Thread_local unsigned tls_cpu;
 
-enum mode { CHECKIN, PRINT, IDLE, HALT, FAULT };
+enum mode { CHECKIN, PRINT, IDLE, HALT, FAULT, NOSTART };
 static enum mode mode = CHECKIN;
 static uint64_t arg;
 
@@ -36,6 +39,8 @@ static void parse(const char *cmdline)
     const char *rest;
     if (strcmp(cmdline, "print") == 0)
         mode = PRINT;
+    else if (strcmp(cmdline, "nostart") == 0)
+        mode = NOSTART;
     else if (prefix(cmdline, "idle=", &rest) && skiff_parse_u64(rest, &arg))
         mode = IDLE;
     else if (prefix(cmdline, "halt=", &rest) && skiff_parse_u64(rest, &arg))
@@ -83,6 +88,10 @@ int skiff_main(const char *cmdline)
 {
     parse(cmdline);
     unsigned n = skiff_ncpus();
+    if (mode == NOSTART) {
+        skiff_printf("smp: 1 of %u vCPUs running\n", n);
+        return 0;
+    }
     check_self(0);
     unsigned started = skiff_smp_start(secondary);
     if (started != n - 1)

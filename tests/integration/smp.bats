@@ -86,6 +86,11 @@ cpu_ticks() {
     expect_fail_with 0 "smp: 512 of 512 vCPUs checked in"
 }
 
+@test "vCPUs the guest never starts do not keep it alive" {
+    hv_run --vcpus=16 "$SMP" nostart
+    expect_fail_with 0 "smp: 1 of 16 vCPUs running"
+}
+
 @test "a plain hvt guest is refused more than one vCPU, in one line" {
     hv_run --vcpus=2 "$(guest hello)"
     expect_fail_with 1 "the guest is not built for SMP"
