@@ -83,3 +83,11 @@ tests_unit_test_placement_SOURCES = tests/unit/test-placement.c tests/unit/topo-
 	tests/unit/topo-fixture.h $(topo_unit_sources)
 tests_unit_test_placement_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_placement_LDADD = $(CMOCKA_LIBS)
+
+# CPU pool rules (daemon/pool.c).
+check_PROGRAMS += tests/unit/test-pool
+TESTS += tests/unit/test-pool
+tests_unit_test_pool_SOURCES = tests/unit/test-pool.c $(daemon_pool_sources) \
+	daemon/cpuset.c daemon/cpuset.h
+tests_unit_test_pool_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_pool_LDADD = $(CMOCKA_LIBS)
