@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon/cgroup.h"
@@ -35,6 +36,17 @@ Skiff__V1__ErrorCode config_check_cpus(struct hostd *h, Skiff__V1__DomainConfig 
     if (cfg->pool[0] != '\0' && pool_find(&h->pools, cfg->pool) < 0) {
         snprintf(msg, size, "pool '%s' does not exist (see cpupool-list)", cfg->pool);
         return SKIFF__V1__ERROR_CODE__NOT_FOUND;
+    }
+    if (cfg->pool[0] == '\0' && h->pools.n > 0) {
+        /* Record the default, so info shows the pool and a rename follows. */
+        char *p = strdup(h->pools.v[0].name);
+        if (p == NULL) {
+            snprintf(msg, size, "out of memory");
+            return SKIFF__V1__ERROR_CODE__INTERNAL;
+        }
+        if (cfg->pool != protobuf_c_empty_string)
+            free(cfg->pool);
+        cfg->pool = p;
     }
     Skiff__V1__ErrorCode code;
     if ((code = check_spec(h, "cpus", cfg->cpus, msg, size)) != SKIFF__V1__ERROR_CODE__OK ||

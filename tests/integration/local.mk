@@ -14,7 +14,11 @@ HOSTD_TESTS = \
 	tests/integration/lifecycle.bats \
 	tests/integration/restart.bats \
 	tests/integration/systemd.bats \
-	tests/integration/monitoring.bats
+	tests/integration/monitoring.bats \
+	tests/integration/pools.bats \
+	tests/integration/vcpu.bats \
+	tests/integration/sched.bats \
+	tests/integration/numa.bats
 
 # What operators meet: install, packages, docs, shell completion.
 OPERATOR_TESTS = \
@@ -24,4 +28,4 @@ OPERATOR_TESTS = \
 
 INTEGRATION_TESTS += $(HOSTD_TESTS) $(OPERATOR_TESTS)
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/hostd.bash
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/hostd.bash tests/integration/pools.bash
