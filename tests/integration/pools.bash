@@ -101,8 +101,8 @@ expect_affinity() {
 
 # json_of DOMAIN KEY: a top-level value of dominfo --json.
 json_of() {
-    timeout 30s "$SKIFF_CLI" --json dominfo "$1" | grep -o "\"$2\":[^,}]*" | head -n 1 |
-        cut -d: -f2- | tr -d '"'
+    timeout 30s "$SKIFF_CLI" --json dominfo "$1" |
+        grep -o "\"$2\":\(\"[^\"]*\"\|[^,}]*\)" | head -n 1 | cut -d: -f2- | tr -d '"'
 }
 
 # The highest online CPU of this machine (tests use 0 and $LAST).
