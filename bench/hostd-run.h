@@ -36,6 +36,9 @@ int bench_hostd_prepare(unsigned long nofile);
  * undone. 0 or -1.
  */
 int bench_hostd_start(const char *hostd, const char *hv, struct bench_hostd *h);
+/* The same with more hostd options (a NULL-terminated array, may be NULL). */
+int bench_hostd_start_args(const char *hostd, const char *hv, char *const *extra,
+                           struct bench_hostd *h);
 
 /*
  * Stop hostd (SIGTERM, then SIGKILL), SIGKILL and reap every skiff-hv whose

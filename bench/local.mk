@@ -45,6 +45,8 @@ bench: hypervisor/monitor/skiff-hv$(EXEEXT) $(bench_built) tests/guests/smp.hvt
 	    $(BENCH_SMP_RUNS) >> bench/rows.tsv
 	@echo "bench: hostd and API, up to $(BENCH_DOMAINS) domains..." >&2
 	@st=0; $(bench_hostd_run) >> bench/rows.tsv || st=$$?; \
+	echo "bench: CPU pools and placement, 4095 CPUs, 64 nodes..." >&2; \
+	$(bench_pool_run) >> bench/rows.tsv || st=$$?; \
 	$(AWK) -v json=bench/results.json -f $(srcdir)/bench/report.awk bench/rows.tsv && \
 	exit $$st
 .PHONY: bench
@@ -79,6 +81,33 @@ bench-hostd: $(bench_hostd_deps) bench/mkbenchguest$(EXEEXT) bench/hostd-api$(EX
 	@bench/mkbenchguest bench $(BENCH_HYPERCALLS)
 	@echo "bench: hostd and API, up to $(BENCH_DOMAINS) domains..." >&2
 	@st=0; $(bench_hostd_run) > bench/rows-hostd.tsv || st=$$?; \
+	echo "bench: CPU pools and placement, 4095 CPUs, 64 nodes..." >&2; \
+	$(bench_pool_run) >> bench/rows-hostd.tsv || st=$$?; \
 	$(AWK) -v json=bench/results-hostd.json -f $(srcdir)/bench/report.awk \
 	    bench/rows-hostd.tsv && exit $$st
 .PHONY: bench-hostd
+
+# --- CPU pools and NUMA placement on a synthetic 4095-CPU, 64-node host. ---
+EXTRA_PROGRAMS += bench/pool-bench
+bench_pool_bench_SOURCES = bench/pool-bench.c bench/hostd-run.c bench/hostd-run.h \
+	$(daemon_topo_sources) $(bench_common)
+bench_pool_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client/include
+bench_pool_bench_LDADD = client/libskiff.la
+BENCH_POOL_RUNS = 30
+bench_pool_deps = bench/pool-bench$(EXEEXT) daemon/hostd$(EXEEXT) \
+	hypervisor/monitor/skiff-hv$(EXEEXT) tests/tools/mktopo$(EXEEXT) \
+	hypervisor/examples/ticker.hvt
+bench_pool_run = bench/pool-bench daemon/hostd$(EXEEXT) hypervisor/monitor/skiff-hv$(EXEEXT) \
+	tests/tools/mktopo$(EXEEXT) $(abs_builddir)/hypervisor/examples/ticker.hvt \
+	$(BENCH_POOL_RUNS)
+CLEANFILES += bench/pool-bench$(EXEEXT) bench/rows-pool.tsv bench/results-pool.json
+bench: $(bench_pool_deps)
+bench-hostd: $(bench_pool_deps)
+
+# Only the pool rows, with their own JSON.
+bench-pool: $(bench_pool_deps)
+	@echo "bench: CPU pools and placement, 4095 CPUs, 64 nodes..." >&2
+	@st=0; $(bench_pool_run) > bench/rows-pool.tsv || st=$$?; \
+	$(AWK) -v json=bench/results-pool.json -f $(srcdir)/bench/report.awk \
+	    bench/rows-pool.tsv && exit $$st
+.PHONY: bench-pool

@@ -384,8 +384,12 @@ static void op_pool_migrate(struct call *call, Skiff__V1__PoolMigrate *rq)
         call_reply_ok(call);
         return;
     }
-    /* Placement was within the old pool: it is redone at the next start. */
-    int rc = vcpu_check_all(h, &h->pools, to, d->cfg, NULL, msg, sizeof msg);
+    /* A running domain must keep a CPU for each vCPU (placement was within
+     * the old pool: it is redone at the next start); others are checked
+     * when they start. */
+    int rc = 0;
+    if (domain_active(d) || d->mon != NULL)
+        rc = vcpu_check_all(h, &h->pools, to, d->cfg, NULL, msg, sizeof msg);
     if (rc < 0) {
         call_error(call, rpc_errno_code(rc == -ERANGE ? -EINVAL : rc), "refused: %s", msg);
         return;
