@@ -1,6 +1,7 @@
 /* The CPU controller: see cgroup.h. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -183,6 +184,25 @@ static bool try_v1(struct cgroup_ctl *cg, const char *name)
     return true;
 }
 
+/* Domain cgroups left empty by monitors that ended while no hostd
+ * watched (a cgroup with a process in it cannot be removed). */
+static void prune(const struct cgroup_ctl *cg)
+{
+    DIR *dir = opendir(cg->parent);
+    if (dir == NULL)
+        return;
+    struct dirent *de;
+    while ((de = readdir(dir)) != NULL) {
+        if (de->d_type != DT_DIR || de->d_name[0] == '.')
+            continue;
+        char *path = xasprintf("%s/%s", cg->parent, de->d_name);
+        if (path != NULL)
+            rmdir(path);
+        free(path);
+    }
+    closedir(dir);
+}
+
 void cgroup_init(struct cgroup_ctl *cg, const char *parent_name)
 {
     cg->version = 0;
@@ -196,8 +216,10 @@ void cgroup_init(struct cgroup_ctl *cg, const char *parent_name)
                  parent_name ? parent_name : "");
         return;
     }
-    if (try_v2(cg, parent_name) || try_v1(cg, parent_name))
+    if (try_v2(cg, parent_name) || try_v1(cg, parent_name)) {
         log_info("scheduling: %s", cg->why);
+        prune(cg);
+    }
     else
         log_warn("scheduling: %s; weight and cap are stored but not applied", cg->why);
 }
@@ -264,7 +286,14 @@ int cgroup_domain_enter(struct cgroup_ctl *cg, const char *uuid, pid_t pid, uint
     int rc = 0;
     char pidbuf[32];
     snprintf(pidbuf, sizeof pidbuf, "%ld", (long)pid);
-    if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+    int made = mkdir(dir, 0755);
+    if (made < 0 && errno == ENOENT) {
+        /* Another hostd sharing the parent removed it when it emptied. */
+        if (mkdir(cg->parent, 0755) == 0 && cg->version == 2)
+            write_file(cg->parent, "cgroup.subtree_control", "+cpu");
+        made = mkdir(dir, 0755);
+    }
+    if (made < 0 && errno != EEXIST) {
         rc = -errno;
         snprintf(msg, len, "cannot create the cgroup %s: %s", dir, strerror(errno));
     } else if ((rc = set_values(cg, dir, weight, cap, msg, len)) == 0 &&
