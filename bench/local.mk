@@ -36,6 +36,8 @@ bench: hypervisor/monitor/skiff-hv$(EXEEXT) $(bench_built)
 	@echo "bench: hypercalls, $(BENCH_HYPERCALL_RUNS) runs of $(BENCH_HYPERCALLS)..." >&2
 	@bench/hv-hypercall hypervisor/monitor/skiff-hv$(EXEEXT) bench/kvm-bare$(EXEEXT) \
 	    bench $(BENCH_HYPERCALL_RUNS) >> bench/rows.tsv
+	@echo "bench: topology and NUMA placement, 4095 CPUs and 64 nodes..." >&2
+	@bench/topo-bench >> bench/rows.tsv
 	@echo "bench: hostd and API, up to $(BENCH_DOMAINS) domains..." >&2
 	@st=0; $(bench_hostd_run) >> bench/rows.tsv || st=$$?; \
 	$(AWK) -v json=bench/results.json -f $(srcdir)/bench/report.awk bench/rows.tsv && \
@@ -75,3 +77,10 @@ bench-hostd: $(bench_hostd_deps) bench/mkbenchguest$(EXEEXT) bench/hostd-api$(EX
 	$(AWK) -v json=bench/results-hostd.json -f $(srcdir)/bench/report.awk \
 	    bench/rows-hostd.tsv && exit $$st
 .PHONY: bench-hostd
+
+# --- hostd's topology and placement library: topo-bench.c says what it measures.
+EXTRA_PROGRAMS += bench/topo-bench
+bench_topo_bench_SOURCES = bench/topo-bench.c bench/row.c bench/row.h bench/stats.c \
+	bench/stats.h $(daemon_topo_sources) tests/tools/topogen.c tests/tools/topogen.h
+bench: bench/topo-bench$(EXEEXT)
+CLEANFILES += bench/topo-bench$(EXEEXT)

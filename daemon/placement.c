@@ -40,6 +40,10 @@
 unsigned long placement_search_limit = 200000;
 
 #define MIB (UINT64_C(1) << 20)
+#define MIX_WEIGHTS 3
+static const double mix_weight[MIX_WEIGHTS] = { 0.25, 0.5, 0.75 };
+#define ROOT_WEIGHTS 32         /* size_lower_bound tries 1/32 .. 31/32 */
+#define MIX_ONE 4294967296.0     /* 2^32; scores are at most 1, so sums stay far below 2^64 */
 
 struct cand {
     unsigned node, cpus, load;
@@ -63,6 +67,14 @@ struct search {
     uint64_t sum_load[TOPO_MAX_NODES + 1], sum_free[TOPO_MAX_NODES + 1],
         sum_rbit[TOPO_MAX_NODES + 1];
     uint64_t dominated[TOPO_MAX_NODES];     /* positions that c[i] dominates */
+    /*
+     * Memory and CPUs together: a set that fits has, for any 0 <= w <= 1,
+     * w * free / mem + (1 - w) * cpus / vcpus >= 1. top_mix[w][i][r] is the
+     * r largest such scores among c[i..n): this catches sizes where the
+     * nodes with memory and the nodes with CPUs are different ones.
+     */
+    bool mix;
+    uint64_t top_mix[MIX_WEIGHTS][TOPO_MAX_NODES + 1][TOPO_MAX_NODES + 1];
     unsigned long steps;
     bool aborted, found;
     struct value best;
@@ -95,29 +107,70 @@ static int cmp_key(const void *pa, const void *pb)
     return a->node < b->node ? -1 : a->node > b->node;
 }
 
-static int cmp_desc(const void *pa, const void *pb)
+/*
+ * out[i][r] = the sum of the r largest of val[i..n), for every suffix: one
+ * insertion sort of the positions, then per suffix a walk that skips the
+ * earlier ones.
+ */
+static void suffix_top_sums(const uint64_t *val, unsigned n,
+                            uint64_t out[TOPO_MAX_NODES + 1][TOPO_MAX_NODES + 1])
 {
-    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
-    return a > b ? -1 : a < b;
+    unsigned order[TOPO_MAX_NODES];
+
+    for (unsigned i = 0; i < n; i++) {
+        unsigned j = i;
+        for (; j > 0 && val[order[j - 1]] < val[i]; j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
+    for (unsigned i = 0; i <= n; i++) {
+        unsigned r = 0;
+        out[i][0] = 0;
+        for (unsigned j = 0; j < n; j++) {
+            if (order[j] >= i) {
+                out[i][r + 1] = sat_add(out[i][r], val[order[j]]);
+                r++;
+            }
+        }
+    }
+}
+
+/*
+ * Mixed scores in fixed point (1.0 = MIX_ONE). A node's score is rounded up
+ * and what is missing rounded down, so the bound can only keep too much,
+ * never cut a set that fits.
+ */
+static uint64_t mix_score(const struct search *s, double w, uint64_t free_, uint64_t cpus)
+{
+    /* Each part capped at 1 (what is missing never exceeds 1): no overflow, same bound. */
+    double m = free_ >= s->mem ? 1 : (double)free_ / (double)s->mem;
+    double c = cpus >= s->vcpus ? 1 : (double)cpus / (double)s->vcpus;
+    return (uint64_t)((w * m + (1 - w) * c) * MIX_ONE) + 1;
+}
+
+static uint64_t mix_need(const struct search *s, double w, uint64_t free_, uint64_t cpus)
+{
+    double m = free_ >= s->mem ? 0 : (double)(s->mem - free_) / (double)s->mem;
+    double c = cpus >= s->vcpus ? 0 : (double)(s->vcpus - cpus) / (double)s->vcpus;
+    uint64_t need = (uint64_t)((w * m + (1 - w) * c) * MIX_ONE);
+    return need > 0 ? need - 1 : 0;
 }
 
 static void prepare(struct search *s)
 {
-    uint64_t v[TOPO_MAX_NODES], w[TOPO_MAX_NODES];
+    uint64_t val[TOPO_MAX_NODES];
 
-    for (unsigned i = 0; i <= s->n; i++) {
-        unsigned m = s->n - i;
-        for (unsigned j = 0; j < m; j++) {
-            v[j] = s->c[i + j].free;
-            w[j] = s->c[i + j].cpus;
-        }
-        qsort(v, m, sizeof(*v), cmp_desc);
-        qsort(w, m, sizeof(*w), cmp_desc);
-        s->top_free[i][0] = s->top_cpus[i][0] = 0;
-        for (unsigned r = 1; r <= m; r++) {
-            s->top_free[i][r] = sat_add(s->top_free[i][r - 1], v[r - 1]);
-            s->top_cpus[i][r] = s->top_cpus[i][r - 1] + w[r - 1];
-        }
+    for (unsigned i = 0; i < s->n; i++)
+        val[i] = s->c[i].free;
+    suffix_top_sums(val, s->n, s->top_free);
+    for (unsigned i = 0; i < s->n; i++)
+        val[i] = s->c[i].cpus;
+    suffix_top_sums(val, s->n, s->top_cpus);
+    s->mix = s->mem > 0;
+    for (unsigned w = 0; s->mix && w < MIX_WEIGHTS; w++) {
+        for (unsigned i = 0; i < s->n; i++)
+            val[i] = mix_score(s, mix_weight[w], s->c[i].free, s->c[i].cpus);
+        suffix_top_sums(val, s->n, s->top_mix[w]);
     }
     s->sum_load[0] = s->sum_free[0] = s->sum_rbit[0] = 0;
     for (unsigned i = 0; i < s->n; i++) {
@@ -153,6 +206,9 @@ static void dfs(struct search *s, unsigned i, unsigned taken, struct value v, ui
         return;
     if (sat_add(v.free, s->top_free[i][r]) < s->mem || cpus + s->top_cpus[i][r] < s->vcpus)
         return;
+    for (unsigned w = 0; s->mix && w < MIX_WEIGHTS; w++)
+        if (s->top_mix[w][i][r] < mix_need(s, mix_weight[w], v.free, cpus))
+            return;
     if (s->found) {
         /* The best any completion can do: the next r nodes in key order. */
         struct value bound = {
@@ -177,9 +233,11 @@ static void dfs(struct search *s, unsigned i, unsigned taken, struct value v, ui
 }
 
 /*
- * Past the step limit with no set yet: add nodes in key order, each time the
- * one that covers most of what is still missing, then drop nodes no longer
- * needed (the worst first). The candidates together fit, so this does too.
+ * A set that fits, quickly: add the node that covers most of what is still
+ * missing (the first in key order on ties), then drop nodes no longer needed
+ * (the worst first). The candidates together fit, so this does too. Its size
+ * bounds the search from above, its value seeds the search at that size, and
+ * it is the answer if the step limit comes before any other set.
  */
 static uint64_t greedy(const struct search *s)
 {
@@ -217,6 +275,51 @@ static uint64_t greedy(const struct search *s)
         }
     }
     return set;
+}
+
+/*
+ * No set of fewer than this many nodes fits: the r largest free memories,
+ * CPU counts, and mixed scores for a range of weights must each cover the
+ * need. Once per request, so it can afford finer weights than the search.
+ */
+static unsigned size_lower_bound(const struct search *s)
+{
+    uint64_t score[TOPO_MAX_NODES];
+    unsigned k = 1;
+
+    while (k < s->n && (s->top_free[0][k] < s->mem || s->top_cpus[0][k] < s->vcpus))
+        k++;
+    for (unsigned step = 1; s->mem > 0 && step < ROOT_WEIGHTS; step++) {
+        double w = (double)step / ROOT_WEIGHTS;
+        uint64_t need = mix_need(s, w, 0, 0), sum = 0;
+
+        for (unsigned i = 0; i < s->n; i++) {
+            unsigned j = i;
+            uint64_t x = mix_score(s, w, s->c[i].free, s->c[i].cpus);
+            for (; j > 0 && score[j - 1] < x; j--)
+                score[j] = score[j - 1];
+            score[j] = x;
+        }
+        for (unsigned r = 0; r < k; r++)
+            sum += score[r];
+        while (k < s->n && sum < need)
+            sum += score[k++];
+    }
+    return k;
+}
+
+static struct value value_of(const struct search *s, uint64_t set)
+{
+    struct value v = { 0 };
+
+    for (unsigned i = 0; i < s->n; i++) {
+        if (set >> i & 1) {
+            v.load += s->c[i].load;
+            v.free = sat_add(v.free, s->c[i].free);
+            v.rbit += s->c[i].rbit;
+        }
+    }
+    return v;
 }
 
 static int say(char *why, size_t whylen, int err, const char *fmt, ...)
@@ -288,13 +391,18 @@ int placement_choose(const struct topology *t, const struct placement_request *r
         return say(why, whylen, -ENOMEM, "out of memory");
     *s = (struct search){ .c = c, .n = n, .mem = rq->mem_bytes, .vcpus = rq->vcpus };
     prepare(s);
-    for (s->k = 1; s->k <= n && !s->found && !s->aborted; s->k++) {
-        /* Sizes that cannot fit even ignoring which nodes go together: skip without a search. */
-        if (s->top_free[0][s->k] < s->mem || s->top_cpus[0][s->k] < s->vcpus)
-            continue;
+    set = greedy(s);
+    unsigned most = (unsigned)__builtin_popcountll(set), least = size_lower_bound(s);
+    for (s->k = least < most ? least : most; s->k <= most && !s->found && !s->aborted; s->k++) {
+        if (s->k == most) {
+            s->found = true;
+            s->best = value_of(s, set);
+            s->best_set = set;
+        }
         dfs(s, 0, 0, (struct value){ 0 }, 0, 0, 0);
     }
-    set = s->found ? s->best_set : greedy(s);
+    if (s->found)
+        set = s->best_set;
     free(s);
 
     out->nodes = 0;
