@@ -31,7 +31,8 @@ daemon_hostd_LDADD = daemon/libstore.a $(COMMON_LIBS) $(LIBEVENT_LIBS) $(SQLITE_
 # Host topology and NUMA placement: pure logic, also linked into unit tests and bench.
 daemon_topo_sources = daemon/cpuset.c daemon/cpuset.h \
 	daemon/topology.c daemon/topology.h \
-	daemon/placement.c daemon/placement.h
+	daemon/placement.c daemon/placement.h \
+	daemon/placement_search.c daemon/placement_search.h
 
 # The systemd unit and the default configuration: packaging.mk.
 
