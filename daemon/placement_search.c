@@ -33,7 +33,9 @@
  * Choosing k of n nodes under two covering constraints is NP-hard in
  * general, so there is a step limit (placement_search_limit): past it the
  * best set found so far is taken, or the greedy one, and the result still
- * fits. The hosts and requests of bench/topo-bench stay far below it.
+ * fits. On the grid of bench/topo-bench (symmetric, asymmetric and uneven
+ * 64-node hosts, 1 to 2000 vCPUs) the most a search takes is about 23000
+ * steps; its random hard hosts reach the limit, which bounds their time.
  */
 #include <errno.h>
 #include <stdbool.h>
