@@ -43,6 +43,8 @@ bench: hypervisor/monitor/skiff-hv$(EXEEXT) $(bench_built) tests/guests/smp.hvt
 	@echo "bench: SMP start-up, $(BENCH_SMP_RUNS) runs of 1, 64 and 512 vCPUs..." >&2
 	@bench/hv-smp hypervisor/monitor/skiff-hv$(EXEEXT) tests/guests/smp.hvt \
 	    $(BENCH_SMP_RUNS) >> bench/rows.tsv
+	@echo "bench: topology and NUMA placement, 4095 CPUs and 64 nodes..." >&2
+	@bench/topo-bench >> bench/rows.tsv
 	@echo "bench: hostd and API, up to $(BENCH_DOMAINS) domains..." >&2
 	@st=0; $(bench_hostd_run) >> bench/rows.tsv || st=$$?; \
 	echo "bench: CPU pools and placement, 4095 CPUs, 64 nodes..." >&2; \
@@ -111,3 +113,10 @@ bench-pool: $(bench_pool_deps)
 	$(AWK) -v json=bench/results-pool.json -f $(srcdir)/bench/report.awk \
 	    bench/rows-pool.tsv && exit $$st
 .PHONY: bench-pool
+
+# --- hostd's topology and placement library: topo-bench.c says what it measures.
+EXTRA_PROGRAMS += bench/topo-bench
+bench_topo_bench_SOURCES = bench/topo-bench.c bench/row.c bench/row.h bench/stats.c \
+	bench/stats.h $(daemon_topo_sources) tests/tools/topogen.c tests/tools/topogen.h
+bench: bench/topo-bench$(EXEEXT)
+CLEANFILES += bench/topo-bench$(EXEEXT)

@@ -38,7 +38,8 @@ daemon_hostd_LDADD = daemon/libstore.a $(COMMON_LIBS) $(LIBEVENT_LIBS) $(SQLITE_
 # Host topology and NUMA placement: pure logic, also linked into unit tests and bench.
 daemon_topo_sources = daemon/cpuset.c daemon/cpuset.h \
 	daemon/topology.c daemon/topology.h \
-	daemon/placement.c daemon/placement.h
+	daemon/placement.c daemon/placement.h \
+	daemon/placement_search.c daemon/placement_search.h
 
 # CPU pool rules: pure logic, also linked into unit tests and bench.
 daemon_pool_sources = daemon/pool.c daemon/pool.h

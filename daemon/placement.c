@@ -1,223 +1,20 @@
 /*
- * Automatic NUMA placement: which nodes a new domain's memory and vCPUs go
- * to.
+ * Automatic NUMA placement: which candidate nodes a new domain may use, and
+ * the errors when none fit. The choice itself is placement_search.c.
  *
- * The rule, in order: the fewest nodes; then the fewest vCPUs already placed
- * on them; then the most free memory; then the lowest node numbers. A set
- * qualifies when its free memory covers the domain and its CPUs in the pool
- * are at least the domain's vCPUs.
- *
- * How: an exact branch and bound, not a heuristic family of sets (such as
- * nodes by distance from a seed). The last three criteria are one linear
- * objective: per node the key (load, -free, -2^(63-node)), summed over the
- * set and compared lexicographically; the last part turns "lowest node
- * numbers" (the lowest node where two sets differ wins) into a sum too, so
- * no two sets tie. With the nodes sorted by key, the best completion of a
- * partial set, ignoring the memory and CPU constraints, is simply the next
- * nodes in that order: an O(1) bound from prefix sums. Feasibility is bounded
- * by the largest free memory and CPU counts left (O(1) from per-suffix
- * tables), and a dominance rule cuts symmetric branches: if node A comes
- * before B in key order and has at least B's free memory and CPUs, a best
- * set holding B holds A, so leaving A out leaves out B. On real hosts (nodes
- * alike, few needed) this visits a few hundred states. Choosing k of n under
- * two covering constraints is NP-hard in general, so the search has a step
- * limit: past it the best set found so far is taken, or, if none yet, a
- * greedy one, and the result is still a set that fits.
- *
- * Which nodes count: those with CPUs in the pool, and memory-only nodes
- * (no online CPUs; they belong to no pool). Nodes whose CPUs all belong to
- * other pools are not candidates.
+ * Which nodes count: those with CPUs in the domain's pool (with those CPUs
+ * only), and memory-only nodes (no online CPUs: they belong to no pool).
+ * Nodes whose CPUs all belong to other pools do not, memory included.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "daemon/placement.h"
-
-unsigned long placement_search_limit = 200000;
+#include "daemon/placement_search.h"
 
 #define MIB (UINT64_C(1) << 20)
-
-struct cand {
-    unsigned node, cpus, load;
-    uint64_t free, rbit;        /* rbit = 2^(63 - node): "lower node numbers" as a sum */
-};
-
-/* A set's value: compared load, then free memory, then rbit. */
-struct value {
-    uint64_t load, free, rbit;
-};
-
-struct search {
-    const struct cand *c;       /* sorted by key */
-    unsigned n, k;
-    uint64_t mem;
-    unsigned vcpus;
-    /* top_free[i][r]: the r largest free memories among c[i..n); likewise CPUs. */
-    uint64_t top_free[TOPO_MAX_NODES + 1][TOPO_MAX_NODES + 1];
-    uint64_t top_cpus[TOPO_MAX_NODES + 1][TOPO_MAX_NODES + 1];
-    /* Prefix sums in key order. */
-    uint64_t sum_load[TOPO_MAX_NODES + 1], sum_free[TOPO_MAX_NODES + 1],
-        sum_rbit[TOPO_MAX_NODES + 1];
-    uint64_t dominated[TOPO_MAX_NODES];     /* positions that c[i] dominates */
-    unsigned long steps;
-    bool aborted, found;
-    struct value best;
-    uint64_t best_set;          /* positions in c[] */
-};
-
-static uint64_t sat_add(uint64_t a, uint64_t b)
-{
-    return a + b < a ? UINT64_MAX : a + b;
-}
-
-/* a is strictly better than b. */
-static bool better(const struct value *a, const struct value *b)
-{
-    if (a->load != b->load)
-        return a->load < b->load;
-    if (a->free != b->free)
-        return a->free > b->free;
-    return a->rbit > b->rbit;
-}
-
-static int cmp_key(const void *pa, const void *pb)
-{
-    const struct cand *a = pa, *b = pb;
-
-    if (a->load != b->load)
-        return a->load < b->load ? -1 : 1;
-    if (a->free != b->free)
-        return a->free > b->free ? -1 : 1;
-    return a->node < b->node ? -1 : a->node > b->node;
-}
-
-static int cmp_desc(const void *pa, const void *pb)
-{
-    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
-    return a > b ? -1 : a < b;
-}
-
-static void prepare(struct search *s)
-{
-    uint64_t v[TOPO_MAX_NODES], w[TOPO_MAX_NODES];
-
-    for (unsigned i = 0; i <= s->n; i++) {
-        unsigned m = s->n - i;
-        for (unsigned j = 0; j < m; j++) {
-            v[j] = s->c[i + j].free;
-            w[j] = s->c[i + j].cpus;
-        }
-        qsort(v, m, sizeof(*v), cmp_desc);
-        qsort(w, m, sizeof(*w), cmp_desc);
-        s->top_free[i][0] = s->top_cpus[i][0] = 0;
-        for (unsigned r = 1; r <= m; r++) {
-            s->top_free[i][r] = sat_add(s->top_free[i][r - 1], v[r - 1]);
-            s->top_cpus[i][r] = s->top_cpus[i][r - 1] + w[r - 1];
-        }
-    }
-    s->sum_load[0] = s->sum_free[0] = s->sum_rbit[0] = 0;
-    for (unsigned i = 0; i < s->n; i++) {
-        s->sum_load[i + 1] = s->sum_load[i] + s->c[i].load;
-        s->sum_free[i + 1] = sat_add(s->sum_free[i], s->c[i].free);
-        s->sum_rbit[i + 1] = s->sum_rbit[i] + s->c[i].rbit;     /* distinct bits: no carry */
-        s->dominated[i] = 0;
-        for (unsigned j = i + 1; j < s->n; j++)
-            if (s->c[i].free >= s->c[j].free && s->c[i].cpus >= s->c[j].cpus)
-                s->dominated[i] |= UINT64_C(1) << j;
-    }
-}
-
-/* Exactly s->k of positions i.. added to the partial set (taken, v, cpus). */
-static void dfs(struct search *s, unsigned i, unsigned taken, struct value v, uint64_t cpus,
-                uint64_t set, uint64_t forbidden)
-{
-    unsigned r = s->k - taken;
-
-    if (++s->steps > placement_search_limit) {
-        s->aborted = true;
-        return;
-    }
-    if (r == 0) {
-        if (v.free >= s->mem && cpus >= s->vcpus && (!s->found || better(&v, &s->best))) {
-            s->found = true;
-            s->best = v;
-            s->best_set = set;
-        }
-        return;
-    }
-    if (s->n - i < r)
-        return;
-    if (sat_add(v.free, s->top_free[i][r]) < s->mem || cpus + s->top_cpus[i][r] < s->vcpus)
-        return;
-    if (s->found) {
-        /* The best any completion can do: the next r nodes in key order. */
-        struct value bound = {
-            .load = v.load + s->sum_load[i + r] - s->sum_load[i],
-            .free = sat_add(v.free, s->sum_free[i + r] - s->sum_free[i]),
-            .rbit = v.rbit + s->sum_rbit[i + r] - s->sum_rbit[i],
-        };
-        if (!better(&bound, &s->best))
-            return;
-    }
-    if (!(forbidden >> i & 1)) {
-        struct value with = {
-            .load = v.load + s->c[i].load,
-            .free = sat_add(v.free, s->c[i].free),
-            .rbit = v.rbit + s->c[i].rbit,
-        };
-        dfs(s, i + 1, taken + 1, with, cpus + s->c[i].cpus, set | UINT64_C(1) << i, forbidden);
-        if (s->aborted)
-            return;
-    }
-    dfs(s, i + 1, taken, v, cpus, set, forbidden | s->dominated[i]);
-}
-
-/*
- * Past the step limit with no set yet: add nodes in key order, each time the
- * one that covers most of what is still missing, then drop nodes no longer
- * needed (the worst first). The candidates together fit, so this does too.
- */
-static uint64_t greedy(const struct search *s)
-{
-    uint64_t set = 0, free_ = 0, cpus = 0;
-
-    while (free_ < s->mem || cpus < s->vcpus) {
-        double best_gain = -1;
-        unsigned pick = 0;
-        for (unsigned i = 0; i < s->n; i++) {
-            if (set >> i & 1)
-                continue;
-            double gain = 0;
-            if (free_ < s->mem)
-                gain += (double)(s->c[i].free < s->mem - free_ ? s->c[i].free : s->mem - free_) /
-                        (double)(s->mem - free_);
-            if (cpus < s->vcpus)
-                gain += (double)(s->c[i].cpus < s->vcpus - cpus ? s->c[i].cpus : s->vcpus - cpus) /
-                        (double)(s->vcpus - cpus);
-            if (gain > best_gain) {
-                best_gain = gain;
-                pick = i;
-            }
-        }
-        set |= UINT64_C(1) << pick;
-        free_ = sat_add(free_, s->c[pick].free);
-        cpus += s->c[pick].cpus;
-    }
-    for (unsigned i = s->n; i-- > 0;) {
-        if (!(set >> i & 1))
-            continue;
-        if (free_ - s->c[i].free >= s->mem && cpus - s->c[i].cpus >= s->vcpus) {
-            set &= ~(UINT64_C(1) << i);
-            free_ -= s->c[i].free;
-            cpus -= s->c[i].cpus;
-        }
-    }
-    return set;
-}
 
 static int say(char *why, size_t whylen, int err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -237,11 +34,11 @@ int placement_choose(const struct topology *t, const struct placement_request *r
                      const struct placement_load *load, struct placement *out, char *why,
                      size_t whylen)
 {
-    struct cand c[TOPO_MAX_NODES];
+    struct place_cand c[TOPO_MAX_NODES];
     struct cpuset pool, mine, online_here;
-    struct search *s;
-    uint64_t total_free = 0, total_cpus = 0, set;
+    uint64_t total_free = 0, total_cpus = 0, nodes;
     unsigned n = 0;
+    int rc;
 
     if (why && whylen)
         why[0] = '\0';
@@ -262,14 +59,13 @@ int placement_choose(const struct topology *t, const struct placement_request *r
             continue;   /* its CPUs are in other pools */
         if (cpuset_empty(&mine) && tn->mem_free == 0)
             continue;   /* offers nothing */
-        c[n] = (struct cand){
+        c[n] = (struct place_cand){
             .node = node,
             .cpus = cpuset_count(&mine),
             .load = load ? load->vcpus_on_node[node] : 0,
             .free = tn->mem_free,
-            .rbit = UINT64_C(1) << (63 - node),
         };
-        total_free = sat_add(total_free, c[n].free);
+        total_free = total_free + c[n].free < total_free ? UINT64_MAX : total_free + c[n].free;
         total_cpus += c[n].cpus;
         n++;
     }
@@ -281,30 +77,16 @@ int placement_choose(const struct topology *t, const struct placement_request *r
         return say(why, whylen, -ENOSPC,
                    "the domain needs %" PRIu64 " MiB but the nodes of its pool have %" PRIu64
                    " MiB free", (rq->mem_bytes + MIB - 1) / MIB, total_free / MIB);
-
-    qsort(c, n, sizeof(*c), cmp_key);
-    s = calloc(1, sizeof(*s));
-    if (!s)
-        return say(why, whylen, -ENOMEM, "out of memory");
-    *s = (struct search){ .c = c, .n = n, .mem = rq->mem_bytes, .vcpus = rq->vcpus };
-    prepare(s);
-    for (s->k = 1; s->k <= n && !s->found && !s->aborted; s->k++) {
-        /* Sizes that cannot fit even ignoring which nodes go together: skip without a search. */
-        if (s->top_free[0][s->k] < s->mem || s->top_cpus[0][s->k] < s->vcpus)
-            continue;
-        dfs(s, 0, 0, (struct value){ 0 }, 0, 0, 0);
-    }
-    set = s->found ? s->best_set : greedy(s);
-    free(s);
-
-    out->nodes = 0;
+    rc = place_search(c, n, rq->mem_bytes, rq->vcpus, &nodes);
+    if (rc < 0)
+        return say(why, whylen, rc, "placement: out of memory");
+    out->nodes = nodes;
     cpuset_zero(&out->cpus);
-    for (unsigned i = 0; i < n; i++) {
-        if (!(set >> i & 1))
-            continue;
-        out->nodes |= UINT64_C(1) << c[i].node;
-        cpuset_and(&mine, &t->nodes[c[i].node].cpus, &pool);
-        cpuset_or(&out->cpus, &out->cpus, &mine);
+    for (unsigned node = 0; node < t->nnodes; node++) {
+        if (nodes >> node & 1) {
+            cpuset_and(&mine, &t->nodes[node].cpus, &pool);
+            cpuset_or(&out->cpus, &out->cpus, &mine);
+        }
     }
     return 0;
 }

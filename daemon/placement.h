@@ -38,7 +38,8 @@ int placement_choose(const struct topology *t, const struct placement_request *r
                      size_t whylen);
 
 /*
- * The exact search's step limit (default 200000, a few milliseconds): past
+ * The exact search's step limit (default 100000, about 2 ms; see
+ * daemon/placement_search.c for how the search works): past
  * it placement_choose returns the best set found so far, or a greedy one
  * that fits. Tests and the benchmark change it; hostd leaves it alone.
  */

@@ -173,21 +173,24 @@ static int parse_meminfo(const char *text, uint64_t *total, uint64_t *free_)
 
 static int read_node_mem(struct reader *r, unsigned node, struct topo_node *n)
 {
+    uint64_t total = 0, free_ = 0;
     char rel[64];
     int rc;
 
     snprintf(rel, sizeof rel, "devices/system/node/node%u/meminfo", node);
     rc = read_rel(r, rel);
-
     if (rc < 0)
         return fail(r, rc, "%s/%s: %s", r->root, rel, strerror(-rc));
-    rc = parse_meminfo(r->buf, &n->mem_total, &n->mem_free);
+    rc = parse_meminfo(r->buf, &total, &free_);
     if (rc < 0)
         return fail(r, rc, "%s/%s: %s", r->root, rel,
                     rc == -ENODATA ? "no MemTotal and MemFree lines"
                                    : "bad MemTotal or MemFree line");
-    if (n->mem_free > n->mem_total)
+    if (free_ > total)
         return fail(r, -EINVAL, "%s/%s: MemFree is more than MemTotal", r->root, rel);
+    /* Only now: a refresh that fails leaves the node as it was. */
+    n->mem_total = total;
+    n->mem_free = free_;
     return 0;
 }
 
@@ -195,15 +198,20 @@ static int read_node_mem(struct reader *r, unsigned node, struct topo_node *n)
 static int read_proc_meminfo(struct reader *r, struct topo_node *n)
 {
     struct reader pr = *r;
+    uint64_t total = 0, free_ = 0;
     int rc;
 
     pr.root = "/proc";
     rc = read_rel(&pr, "meminfo");
     if (rc < 0)
         return fail(r, rc, "/proc/meminfo: %s", strerror(-rc));
-    rc = parse_meminfo(r->buf, &n->mem_total, &n->mem_free);
+    rc = parse_meminfo(r->buf, &total, &free_);
+    if (rc == 0 && free_ > total)
+        rc = -EINVAL;
     if (rc < 0)
         return fail(r, rc, "/proc/meminfo: no usable MemTotal and MemFree lines");
+    n->mem_total = total;
+    n->mem_free = free_;
     return 0;
 }
 

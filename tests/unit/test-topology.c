@@ -337,6 +337,12 @@ static void test_refresh_free(void **state)
     assert_true(t->nodes[0].mem_free == 4096 * MIB);
     topo_put(*state, "devices/system/node/node1/meminfo", "garbage\n");
     assert_int_equal(topology_refresh_free(t, *state), -ENODATA);
+    /* A failed refresh leaves the node as it was. */
+    topo_put(*state, "devices/system/node/node1/meminfo",
+             "Node 1 MemTotal:  4194304 kB\nNode 1 MemFree:   5000000 kB\n");
+    assert_int_equal(topology_refresh_free(t, *state), -EINVAL);
+    assert_true(t->nodes[1].mem_free == 1 * MIB);
+    assert_true(t->nodes[1].mem_total == 4096 * MIB);
     topology_free(t);
 }
 
