@@ -8,6 +8,7 @@
  *   idle=S     after the check-in vCPU 0 sleeps S seconds, then halts 0
  *   halt=K     vCPU K halts the guest with status 7 after checking in
  *   fault=K    vCPU K makes an invalid port access after checking in
+ *   abort=K    vCPU K aborts (a core dump names every vCPU) after checking in
  *   nostart    vCPU 0 prints at once and halts 0 without starting the
  *              others (with --skiff:quiet its first line marks the end of
  *              the monitor's set-up, for bench/hv-smp)
@@ -21,7 +22,7 @@ static skiff_spinlock_t lock = SKIFF_SPINLOCK_INIT;
 static unsigned checked_in = 1;     /* CPU 0 */
 static _Thread_local unsigned tls_cpu;
 
-enum mode { CHECKIN, PRINT, IDLE, HALT, FAULT, NOSTART };
+enum mode { CHECKIN, PRINT, IDLE, HALT, FAULT, ABORT, NOSTART };
 static enum mode mode = CHECKIN;
 static uint64_t arg;
 
@@ -47,6 +48,8 @@ static void parse(const char *cmdline)
         mode = HALT;
     else if (prefix(cmdline, "fault=", &rest) && skiff_parse_u64(rest, &arg))
         mode = FAULT;
+    else if (prefix(cmdline, "abort=", &rest) && skiff_parse_u64(rest, &arg))
+        mode = ABORT;
     else if (*cmdline)
         skiff_abort("bad argument '%s'", cmdline);
 }
@@ -74,6 +77,8 @@ static void secondary(unsigned cpu)
         skiff_exit(7);
     if (mode == FAULT && cpu == arg)
         __asm__ __volatile__("outb %%al, $0x80" : : "a"(0));
+    if (mode == ABORT && cpu == arg)
+        skiff_abort("CPU %u gives up", cpu);
 }
 
 static unsigned count(void)
@@ -105,7 +110,7 @@ int skiff_main(const char *cmdline)
     skiff_printf("smp: %u of %u vCPUs checked in\n", count(), n);
     if (mode == IDLE)
         skiff_sleep_ns(arg * 1000000000ULL);
-    if (mode == HALT || mode == FAULT)
+    if (mode == HALT || mode == FAULT || mode == ABORT)
         for (;;)
             skiff_sleep_ns(1000000000ULL);
     return 0;

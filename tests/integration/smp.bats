@@ -127,6 +127,16 @@ cpu_ticks() {
     [[ "$output" =~ vCPU\ 3:.*rip=0x[0-9a-f]+ ]]
 }
 
+@test "an abort on a secondary dumps a core with every vCPU's registers" {
+    mkdir "$TMP/cores"
+    hv_run --vcpus=4 --dumpcore="$TMP/cores" "$SMP" abort=2
+    expect_abort
+    expect_output_has "CPU 2 gives up"
+    core=$(ls "$TMP"/cores/core.* 2>/dev/null | head -1)
+    [ -n "$core" ] || { echo "no core: $output"; false; }
+    [ "$(readelf -n "$core" | grep -c NT_PRSTATUS)" -eq 4 ]
+}
+
 @test "idle vCPUs sleeping in POLL cost the host no CPU" {
     start_bg --mem=32 --vcpus=64 "$SMP" idle=8
     wait_for_text "$TMP/out" "smp: 64 of 64 vCPUs checked in" 30
