@@ -169,6 +169,23 @@ cpu_ticks() {
     wait_gone_pid
 }
 
+@test "destroy while paused stops every vCPU; --start-paused holds them all" {
+    start_managed --mem=32 --vcpus=8 "$SMP" idle=30
+    wait_for_text "$TMP/out" "smp: 8 of 8 vCPUs checked in" 30
+    ctl hello pause destroy wait-exit release
+    [[ "$output" == *"exited status=0 faulted=0 destroyed=1"* ]]
+    wait_gone_pid
+    SOCK="$TMP/second.sock"
+    start_managed --mem=32 --vcpus=8 --start-paused "$SMP"
+    ctl hello vcpus
+    [ "$(grep -c '^vcpu .* blocked=1 ' <<<"$output")" -eq 8 ]
+    refute grep -q "checked in" "$TMP/out"
+    ctl hello unpause wait-exit release
+    [[ "$output" == *"exited status=0 faulted=0 destroyed=0 reboot=0 reason=halted with status 0"* ]]
+    wait_gone_pid
+    grep -q "smp: 8 of 8 vCPUs checked in" "$TMP/out"
+}
+
 @test "SetAffinity pins one vCPU thread, or all; bad requests get EINVAL" {
     start_managed --mem=32 --vcpus=4 "$SMP" idle=30
     wait_for_text "$TMP/out" "smp: 4 of 4 vCPUs checked in" 30
