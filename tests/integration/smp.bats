@@ -150,6 +150,25 @@ cpu_ticks() {
     [ $((b - a)) -le 20 ]
 }
 
+@test "vCPUs idling with SKIFF_POLL_IDLE sleep through a pending request" {
+    start_managed --mem=32 --vcpus=16 "$SMP" deaf=4
+    wait_for_text "$TMP/out" "smp: 16 of 16 vCPUs checked in" 30
+    ctl hello shutdown
+    [[ "$output" == *"reply 2 error=0"* ]]
+    sleep 0.3
+    a=$(cpu_ticks)
+    sleep 1
+    b=$(cpu_ticks)
+    # Nobody takes the request, so it stays ready: vCPUs woken by it
+    # would spin on both cores.
+    echo "CPU ticks over 1 s with a request pending: $((b - a))"
+    [ $((b - a)) -le 20 ]
+    ctl hello wait-exit release
+    [[ "$output" == *"exited status=0 faulted=0"* ]]
+    wait_gone_pid
+    grep -q "smp: slept through, request none" "$TMP/out"
+}
+
 @test "stats list every vCPU thread; pause parks them all" {
     start_managed --mem=32 --vcpus=6 "$SMP" idle=30
     wait_for_text "$TMP/out" "smp: 6 of 6 vCPUs checked in" 30
