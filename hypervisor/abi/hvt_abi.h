@@ -216,16 +216,17 @@ struct skiff_ext1_desc {
  * index as the initial APIC ID.
  *
  * Every hypercall may be made from any vCPU at the same time; POLL blocks
- * only the vCPU that makes it (see SKIFF_POLL_IDLE). HALT from any vCPU ends the guest: the
- * other vCPUs are stopped wherever they are.
+ * only the vCPU that makes it (see SKIFF_POLL_IDLE). HALT from any vCPU
+ * ends the guest: the other vCPUs are stopped wherever they are. SMP_START
+ * starts the secondaries once; later calls change nothing.
  */
 #define SKIFF_SMP_MAX_VCPUS       512
+#define SKIFF_HYPERCALL_SMP_START 33          /* port 0x521 */
 
 /* POLL skiff_flags (SMP guests): wait for the timeout only. Device input
  * and control events neither end the wait nor show in ready_set, so idle
  * vCPUs stay asleep while another vCPU has input to take. */
 #define SKIFF_POLL_IDLE           (1U << 0)
-#define SKIFF_HYPERCALL_SMP_START 33          /* port 0x521 */
 
 struct skiff_hc_smp_start {
     uint32_t started;         /* OUT: secondary vCPUs running (N - 1) */
