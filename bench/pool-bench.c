@@ -12,6 +12,7 @@
  * `create` of a domain hostd places, end to end (spawning its monitor).
  * Prints rows (bench/row.h): median and max in ms.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +203,18 @@ static void rmdir_cgroups(const char *name)
     char path[256];
     for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", roots[i], name);
+        DIR *d = opendir(path);
+        if (d == NULL)
+            continue;
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+            char sub[512];
+            if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                continue;
+            snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
+            rmdir(sub);   /* empty now that bench_hostd_stop reaped the monitors */
+        }
+        closedir(d);
         rmdir(path);
     }
 }

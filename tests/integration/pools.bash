@@ -16,28 +16,8 @@ pools_restart() {
     hostd_start --cgroup-parent "$CGROUP_PARENT" "$@"
 }
 
-# The directories of our cgroup parent (one per mounted hierarchy with it).
-cgroup_dirs() {
-    local d
-    for d in /sys/fs/cgroup/*/"$CGROUP_PARENT" /sys/fs/cgroup/"$CGROUP_PARENT"; do
-        [ -d "$d" ] && echo "$d"
-    done
-    return 0
-}
-
 pools_teardown() {
     hostd_teardown
-    local d i sub
-    for d in $(cgroup_dirs); do
-        # Killed monitors leave their cgroups once reaped.
-        for i in $(seq 1 50); do
-            for sub in "$d"/*/; do
-                [ -d "$sub" ] && rmdir "$sub" 2>/dev/null
-            done
-            rmdir "$d" 2>/dev/null && break
-            sleep 0.1
-        done
-    done
     [ -z "${TOPO:-}" ] || rm -rf "$TOPO"
     TOPO=
 }
