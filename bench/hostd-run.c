@@ -103,7 +103,8 @@ static void child(char *const argv[], int log_fd)
     _exit(127);
 }
 
-static int spawn_hostd(const char *hostd, const char *conf_text, struct bench_hostd *h)
+static int spawn_hostd(const char *hostd, const char *conf_text, char *const *extra,
+                       struct bench_hostd *h)
 {
     char conf[sizeof h->dir + 16], log[sizeof h->dir + 16];
     snprintf(conf, sizeof conf, "%s/hostd.conf", h->dir);
@@ -126,8 +127,12 @@ static int spawn_hostd(const char *hostd, const char *conf_text, struct bench_ho
         fprintf(stderr, "bench: %s: %s\n", log, strerror(errno));
         return -1;
     }
-    char *argv[] = { (char *)hostd, "--foreground", "--state-dir", h->state,
-                     "--config", conf, NULL };
+    char *argv[32] = { (char *)hostd, "--foreground", "--state-dir", h->state,
+                       "--config", conf, NULL };
+    for (size_t i = 0, n = 6; extra != NULL && extra[i] != NULL && n + 1 < 32; i++, n++) {
+        argv[n] = extra[i];
+        argv[n + 1] = NULL;
+    }
     pid_t pid = fork();
     if (pid < 0) {
         perror("bench: fork");
@@ -169,11 +174,23 @@ static int wait_ready(struct bench_hostd *h)
 
 int bench_hostd_start(const char *hostd, const char *hv, struct bench_hostd *h)
 {
-    return bench_hostd_start_conf(hostd, hv, "", h);
+    return bench_hostd_start_with(hostd, hv, "", NULL, h);
 }
 
 int bench_hostd_start_conf(const char *hostd, const char *hv, const char *conf_text,
                            struct bench_hostd *h)
+{
+    return bench_hostd_start_with(hostd, hv, conf_text, NULL, h);
+}
+
+int bench_hostd_start_args(const char *hostd, const char *hv, char *const *extra,
+                           struct bench_hostd *h)
+{
+    return bench_hostd_start_with(hostd, hv, "", extra, h);
+}
+
+int bench_hostd_start_with(const char *hostd, const char *hv, const char *conf_text,
+                           char *const *extra, struct bench_hostd *h)
 {
     *h = (struct bench_hostd){ .pid = 0 };
     /* /tmp rather than $TMPDIR: socket paths must stay under 108 bytes. */
@@ -190,7 +207,7 @@ int bench_hostd_start_conf(const char *hostd, const char *hv, const char *conf_t
         bench_hostd_stop(h);
         return -1;
     }
-    if (spawn_hostd(hostd, conf_text, h) < 0 || wait_ready(h) < 0) {
+    if (spawn_hostd(hostd, conf_text, extra, h) < 0 || wait_ready(h) < 0) {
         copy_log(h);
         bench_hostd_stop(h);
         return -1;

@@ -39,6 +39,12 @@ int bench_hostd_start(const char *hostd, const char *hv, struct bench_hostd *h);
 /* The same with conf_text as its hostd.conf. */
 int bench_hostd_start_conf(const char *hostd, const char *hv, const char *conf_text,
                            struct bench_hostd *h);
+/* The same with more hostd options (a NULL-terminated array, may be NULL). */
+int bench_hostd_start_args(const char *hostd, const char *hv, char *const *extra,
+                           struct bench_hostd *h);
+/* Both. */
+int bench_hostd_start_with(const char *hostd, const char *hv, const char *conf_text,
+                           char *const *extra, struct bench_hostd *h);
 
 /*
  * Stop hostd (SIGTERM, then SIGKILL), SIGKILL and reap every skiff-hv whose

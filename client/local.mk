@@ -15,6 +15,7 @@ client_libskiff_la_SOURCES = \
 	client/lib/convert.c \
 	client/lib/error.c \
 	client/lib/ops.c \
+	client/lib/ops_pool.c \
 	client/lib/stream.c \
 	client/lib/tls.c \
 	client/lib/uri.c client/lib/uri.h \
@@ -27,7 +28,7 @@ client_libskiff_la_CPPFLAGS = $(CLIENT_CPPFLAGS) \
 	-DSKIFF_PKI_ROOT_DIR=\"$(sysconfdir)/skiff/pki\"
 client_libskiff_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(OPENSSL_CFLAGS)
 client_libskiff_la_LIBADD = $(PROTOBUF_C_LIBS) $(TLS_LIBS)
-client_libskiff_la_LDFLAGS = -version-info 0:0:0 -no-undefined \
+client_libskiff_la_LDFLAGS = -version-info 1:0:1 -no-undefined \
 	-Wl,--version-script=$(top_srcdir)/client/libskiff.map
 EXTRA_client_libskiff_la_DEPENDENCIES = client/libskiff.map
 
@@ -44,6 +45,8 @@ client_cli_libskiffcli_a_SOURCES = \
 	client/cli/cmd-lifecycle.c \
 	client/cli/cmd-show.c \
 	client/cli/cmd-top.c \
+	client/cli/cmd-pool.c client/cli/cmd-vcpu.c client/cli/cmd-sched.c \
+	client/cli/topology.c \
 	client/cli/commands.c \
 	client/cli/load-config.c \
 	client/cli/errors.c \

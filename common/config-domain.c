@@ -14,7 +14,6 @@
 #define VCPUS_MAX 512
 #define CMDLINE_MAX 8191        /* what skiff-hv passes to a guest */
 #define SECLABEL_MAX 255
-#define CPU_MAX 8191            /* highest host CPU number in cpus */
 #define NAME_RULE "(1 to 64 of A-Z a-z 0-9 _ . -, starting with a letter or digit)"
 
 struct build {
@@ -281,94 +280,33 @@ static int key_pool(struct build *b, const struct skiff_cfg_entry *e)
     return copy(&b->dc->pool, e->value.str);
 }
 
-/* One CPU number at *p (decimal, at most CPU_MAX); advances *p. */
-static int cpu_number(const char **p, long *out)
-{
-    const char *s = *p;
-    long v = 0;
-    if (*s < '0' || *s > '9')
-        return -1;
-    while (*s >= '0' && *s <= '9') {
-        v = v * 10 + (*s++ - '0');
-        if (v > CPU_MAX)
-            return -1;
-    }
-    *p = s;
-    *out = v;
-    return 0;
-}
-
-/* "0-3,6" (blanks allowed around items) to its canonical spelling in out,
- * which must hold strlen(s) + 1 bytes. "all" or nothing means no
- * restriction: "". */
-static int cpus_canonical(const char *s, char *out)
-{
-    size_t o = 0;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    if (strcmp(s, "all") == 0 || *s == '\0') {
-        *out = '\0';
-        return 0;
-    }
-    for (;;) {
-        long lo, hi;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        if (cpu_number(&s, &lo) < 0)
-            return -1;
-        hi = lo;
-        if (*s == '-') {
-            s++;
-            if (cpu_number(&s, &hi) < 0 || hi < lo)
-                return -1;
-        }
-        /* Never longer than the input: the digits are copied, blanks dropped. */
-        o += (size_t)(hi == lo ? sprintf(out + o, "%ld", lo)
-                               : sprintf(out + o, "%ld-%ld", lo, hi));
-        while (*s == ' ' || *s == '\t')
-            s++;
-        if (*s == '\0')
-            return 0;
-        if (*s++ != ',')
-            return -1;
-        out[o++] = ',';
-    }
-}
-
 static int key_cpus(struct build *b, const struct skiff_cfg_entry *e)
 {
-    const struct skiff_cfg_value *v = &e->value;
-    char *canon = NULL;
-    if (v->type == SKIFF_CFG_STRING) {
-        canon = malloc(strlen(v->str) + 1);
-        if (canon == NULL)
-            return -ENOMEM;
-        if (cpus_canonical(v->str, canon) < 0) {
-            free(canon);
-            return bad(b, e, "%s is not a CPU list like \"0-3,6\" (CPUs 0 to 8191)", v->str);
-        }
-    } else if (v->type == SKIFF_CFG_INT || v->type == SKIFF_CFG_LIST) {
-        const struct skiff_cfg_value *items = v->type == SKIFF_CFG_LIST ? v->items : v;
-        size_t n = v->type == SKIFF_CFG_LIST ? v->n_items : 1;
-        canon = malloc(n * 5 + 1);     /* "8191," per CPU */
-        if (canon == NULL)
-            return -ENOMEM;
-        size_t o = 0;
-        canon[0] = '\0';
-        for (size_t i = 0; i < n; i++) {
-            if (items[i].type != SKIFF_CFG_INT || items[i].num > CPU_MAX) {
-                free(canon);
-                cfg_error(b->err, e->file, items[i].line, items[i].col,
-                          "cpus: expected CPU numbers from 0 to %d", CPU_MAX);
-                return -EINVAL;
-            }
-            o += (size_t)sprintf(canon + o, i ? ",%lld" : "%lld", items[i].num);
-        }
-    } else {
-        return want(b, e, SKIFF_CFG_STRING, "a string like \"0-3,6\" or a list of CPUs");
-    }
-    int rc = copy(&b->dc->cpus, canon);
+    char *canon;
+    int rc = cfg_cpus_value(e, &canon, b->err);
+    if (rc < 0)
+        return rc;
+    rc = copy(strcmp(e->key, "cpus") == 0 ? &b->dc->cpus : &b->dc->cpus_soft, canon);
     free(canon);
+    return rc;
+}
+
+static int key_weight(struct build *b, const struct skiff_cfg_entry *e)
+{
+    long long v;
+    int rc = range(b, e, "an integer (the credit scheduler's weight)", 1, 65535, &v);
+    if (rc == 0)
+        b->dc->weight = (uint32_t)v;
+    return rc;
+}
+
+static int key_cap(struct build *b, const struct skiff_cfg_entry *e)
+{
+    long long v;
+    /* Percent of one CPU: a domain with N vCPUs can use up to N * 100. */
+    int rc = range(b, e, "an integer (percent of one CPU, 0 = no cap)", 0, VCPUS_MAX * 100, &v);
+    if (rc == 0)
+        b->dc->cap = (uint32_t)v;
     return rc;
 }
 
@@ -412,6 +350,9 @@ static const struct {
     { "seclabel", key_seclabel },
     { "pool", key_pool },
     { "cpus", key_cpus },
+    { "cpus_soft", key_cpus },
+    { "weight", key_weight },
+    { "cap", key_cap },
     { "autostart", key_autostart },
 };
 

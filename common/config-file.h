@@ -139,4 +139,15 @@ int skiff_cfg_to_domain(const struct skiff_cfg *cfg, Skiff__V1__DomainConfig **o
  * does, so this is protobuf_c_message_free_unpacked(dc, NULL). NULL is ok. */
 void skiff_cfg_domain_free(Skiff__V1__DomainConfig *dc);
 
+/*
+ * A CPU pool's configuration (cpupool-create FILE): name (required),
+ * cpus (a CPU list, "node:N" items, or a list of those) or nodes (a list
+ * of NUMA node numbers), sched ("credit"). Unknown keys are warnings.
+ * Returns 0, -EINVAL (err says why) or -ENOMEM; free with
+ * skiff_cfg_pool_free.
+ */
+int skiff_cfg_to_pool(const struct skiff_cfg *cfg, Skiff__V1__PoolConfig **out,
+                      skiff_cfg_warn_fn *warn, void *ctx, struct skiff_cfg_error *err);
+void skiff_cfg_pool_free(Skiff__V1__PoolConfig *pc);
+
 #endif

@@ -58,4 +58,11 @@ int cfg_add_disks(const struct skiff_cfg_entry *e, Skiff__V1__DomainConfig *dc,
 int cfg_add_vifs(const struct skiff_cfg_entry *e, Skiff__V1__DomainConfig *dc,
                  struct skiff_cfg_error *err);
 
+/* A CPU set value (cpus, cpus_soft, a pool's cpus): "0-3,6", "node:1",
+ * "all", a CPU number, or a list of numbers and such strings. *out is
+ * the canonical spelling (items joined by ','; "" = all), malloc'd.
+ * -EINVAL (err says why) or -ENOMEM. */
+#define CFG_CPU_MAX 8191
+int cfg_cpus_value(const struct skiff_cfg_entry *e, char **out, struct skiff_cfg_error *err);
+
 #endif

@@ -5,7 +5,8 @@ common_libskiffcommon_a_SOURCES = \
 	common/frame.c common/frame.h \
 	common/tls.c common/tls.h \
 	common/config.c common/config-file.h common/config-priv.h \
-	common/config-parse.c common/config-domain.c common/config-device.c
+	common/config-parse.c common/config-domain.c common/config-device.c \
+	common/config-cpus.c common/config-pool.c
 nodist_common_libskiffcommon_a_SOURCES = \
 	proto/skiff.pb-c.c proto/skiff.pb-c.h \
 	proto/monitor.pb-c.c proto/monitor.pb-c.h

@@ -14,7 +14,7 @@ static const char *const known_keys[] = {
     "state_dir", "listen_unix", "monitor", "group", "shutdown_grace_ms", "log_level",
     "metrics_listen", "metrics_allow_remote",
     "listen_tls", "tls_cert", "tls_key", "tls_ca", "tls_allow", "tls_handshake_timeout_ms",
-    NULL,
+    "sysfs_root", "cgroup_parent", NULL,
 };
 
 static void warn_cb(void *ctx, const char *msg)
@@ -123,7 +123,9 @@ int conf_load(const char *path, bool required, struct hostd_conf *conf)
         (rc = set_strv(cfg, "listen_tls", &conf->listen_tls, &conf->n_listen_tls, NULL,
                        path)) < 0 ||
         (rc = set_strv(cfg, "tls_allow", &conf->tls_allow, &conf->n_tls_allow,
-                       &conf->tls_allow_set, path)) < 0)
+                       &conf->tls_allow_set, path)) < 0 ||
+        (rc = set_str(cfg, "sysfs_root", &conf->sysfs_root, path)) < 0 ||
+        (rc = set_str(cfg, "cgroup_parent", &conf->cgroup_parent, path)) < 0)
         goto out;
     rc = skiff_cfg_bool(cfg, "metrics_allow_remote", &conf->metrics_allow_remote);
     if (rc < 0 && rc != -ENOENT) {
@@ -178,5 +180,7 @@ void conf_clear(struct hostd_conf *conf)
     free(conf->tls_key);
     free(conf->tls_ca);
     conf_strv_free(&conf->tls_allow, &conf->n_tls_allow);
+    free(conf->sysfs_root);
+    free(conf->cgroup_parent);
     memset(conf, 0, sizeof *conf);
 }

@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "conn.h"
+#include "daemon/numa_place.h"
 #include "domain.h"
 #include "events.h"
 #include "hostd.h"
@@ -199,6 +200,7 @@ int domain_from_row(struct hostd *h, struct store_domain *row, struct domain **o
     list_init(&d->link);
     list_init(&d->waiters);
     list_init(&d->console_subs);
+    numa_restore(d);
     *out = d;
     return 0;
 }
@@ -289,6 +291,7 @@ void domain_info(struct domain *d, Skiff__V1__DomainInfo *info)
     info->exit_status = d->row.exit_status;
     info->reason = d->row.reason ? d->row.reason : (char *)"";
     info->restarts = d->row.restarts;
+    info->numa_nodes = d->numa_str;
 }
 
 void domain_event(struct domain *d, const char *kind, const char *detail)

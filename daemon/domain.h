@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "daemon/cpuset.h"
 #include "list.h"
 #include "ring.h"
 #include "skiff.pb-c.h"
@@ -57,6 +58,11 @@ struct domain {
     uint64_t cpu_time_ns, memory_touched, exits;
     uint64_t stats_at_ns;            /* CLOCK_MONOTONIC of the last Stats; 0 = never */
     bool control_events;
+
+    /* CPU placement (numa_place.c, vcpu_affinity.c). */
+    uint64_t numa_nodes;             /* nodes automatic placement chose; 0 = none */
+    struct cpuset numa_cpus;         /* their CPUs in the domain's pool */
+    char numa_str[200];              /* numa_nodes as "0,2" for DomainInfo */
 };
 
 static inline bool domain_active(const struct domain *d)
@@ -96,6 +102,9 @@ char *domain_path(struct domain *d, const char *file);
 Skiff__V1__ErrorCode config_check(struct hostd *h, Skiff__V1__DomainConfig *cfg,
                                   const struct domain *self, char *msg, size_t msgsize);
 bool config_name_valid(const char *name);
+/* Its pool, affinity and scheduling keys (domain_cpus.c). */
+Skiff__V1__ErrorCode config_check_cpus(struct hostd *h, Skiff__V1__DomainConfig *cfg, char *msg,
+                                       size_t size);
 Skiff__V1__LifecycleAction config_action(const Skiff__V1__DomainConfig *cfg, int which);
 
 /* ---- life cycle (domain_life.c) ---- */

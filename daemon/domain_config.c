@@ -23,6 +23,7 @@
 #define CMDLINE_MAX (HVT_CMDLINE_SIZE - 1)   /* the NUL takes the last byte */
 #define MEMORY_MAX_MB 4096
 #define DEFAULT_MEMORY_MB 64
+#define VCPUS_MAX 512
 
 #define E_INVALID SKIFF__V1__ERROR_CODE__INVALID
 #define E_EXISTS SKIFF__V1__ERROR_CODE__EXISTS
@@ -194,10 +195,9 @@ Skiff__V1__ErrorCode config_check(struct hostd *h, Skiff__V1__DomainConfig *cfg,
     }
     if (cfg->vcpus == 0)
         cfg->vcpus = 1;
-    if (cfg->vcpus != 1) {
-        snprintf(msg, size, "vcpus = %u: only 1 vCPU per domain is supported so far",
-                 cfg->vcpus);
-        return E_UNSUPPORTED;
+    if (cfg->vcpus > VCPUS_MAX) {
+        snprintf(msg, size, "vcpus = %u is out of range (1-%d)", cfg->vcpus, VCPUS_MAX);
+        return E_INVALID;
     }
     if (cfg->kernel[0] == '\0') {
         snprintf(msg, size, "no kernel given");
@@ -268,16 +268,7 @@ Skiff__V1__ErrorCode config_check(struct hostd *h, Skiff__V1__DomainConfig *cfg,
     cfg->on_poweroff = config_action(cfg, 0);
     cfg->on_reboot = config_action(cfg, 1);
     cfg->on_crash = config_action(cfg, 2);
-    if (cfg->pool[0] != '\0' && strcmp(cfg->pool, "Pool-0") != 0) {
-        snprintf(msg, size, "pool '%s': CPU pools are not supported yet (only Pool-0)",
-                 cfg->pool);
-        return E_UNSUPPORTED;
-    }
-    if (cfg->cpus[0] != '\0') {
-        snprintf(msg, size, "cpus = \"%s\": CPU affinity is not supported yet", cfg->cpus);
-        return E_UNSUPPORTED;
-    }
-    return E_OK;
+    return config_check_cpus(h, cfg, msg, size);
 nomem:
     snprintf(msg, size, "out of memory");
     return SKIFF__V1__ERROR_CODE__INTERNAL;

@@ -15,6 +15,8 @@
 #include <event2/event.h>
 
 #include "conn.h"
+#include "daemon/numa_place.h"
+#include "daemon/vcpu_affinity.h"
 #include "domain.h"
 #include "hostd.h"
 #include "log.h"
@@ -98,7 +100,19 @@ static int really_start(struct domain *d, bool paused, struct call *call)
 {
     struct hostd *h = d->h;
     uint32_t run_id;
-    int rc = store_next_run_id(h->store, &run_id);
+    /* Where it runs: placement first (it narrows the soft affinity), then
+     * make sure every vCPU has a CPU left in its pool. */
+    numa_place(d);
+    char msg[600];
+    int rc = vcpu_check_all(h, &h->pools, d->row.pool, d->cfg,
+                            d->numa_nodes ? &d->numa_cpus : NULL, msg, sizeof msg);
+    if (rc < 0) {
+        if (call)
+            call_error(call, rc == -ENOENT ? SKIFF__V1__ERROR_CODE__NOT_FOUND
+                                           : SKIFF__V1__ERROR_CODE__INVALID, "%s", msg);
+        return rc;
+    }
+    rc = store_next_run_id(h->store, &run_id);
     if (rc < 0) {
         if (call)
             call_error(call, SKIFF__V1__ERROR_CODE__INTERNAL, "cannot allocate a run id: %s",
@@ -168,6 +182,8 @@ int domain_start(struct domain *d, bool paused, struct call *call)
 void domain_monitor_gone(struct hostd *h, const char *uuid)
 {
     struct domain *d = domain_find_uuid(h, uuid);
+    if (d == NULL || (d->mon == NULL && !domain_active(d)))
+        cgroup_domain_remove(&h->cgroup, uuid);   /* empty now that the monitor is gone */
     if (d == NULL || !d->start_pending || monitor_zombie_for(h, uuid))
         return;
     d->start_pending = false;
@@ -180,6 +196,10 @@ void domain_monitor_gone(struct hostd *h, const char *uuid)
 void domain_monitor_ready(struct domain *d, const Skiff__Monitor__V1__Stats *st)
 {
     domain_update_stats(d, st);
+    /* Per-vCPU sets, and what changed while hostd was away, take effect now. */
+    struct vcpu_apply *b = vcpu_apply_new(NULL, NULL);
+    vcpu_apply_domain(b, d);
+    vcpu_apply_go(b, NULL, NULL);
     if (st != NULL && domain_active(d)) {
         int state = st->paused ? SKIFF__V1__DOMAIN_STATE__PAUSED
                                : SKIFF__V1__DOMAIN_STATE__RUNNING;
@@ -297,6 +317,7 @@ static void stopped(struct domain *d, enum stop_kind kind, int status, const cha
         d->row.restarts++;
 
     bool forget = action == SKIFF__V1__LIFECYCLE_ACTION__DESTROY && !d->row.persistent;
+    cgroup_domain_remove(&h->cgroup, d->row.uuid);   /* if the monitor has gone already */
     int rc = forget ? 0 : domain_commit(d);
     if (rc < 0)
         log_err("domain %s: the stop is not recorded", d->row.name);

@@ -10,6 +10,9 @@
 #include <sys/types.h>
 
 #include "list.h"
+#include "daemon/cgroup.h"
+#include "daemon/cpuset.h"
+#include "daemon/pool.h"
 
 struct event_base;
 struct event;
@@ -40,6 +43,8 @@ struct hostd_conf {
     size_t n_tls_allow;
     bool tls_allow_set;          /* tls_allow given (an empty list allows nobody) */
     uint32_t tls_handshake_timeout_ms;   /* 0: the default */
+    char *sysfs_root;            /* topology source (default /sys; tests: a synthetic tree) */
+    char *cgroup_parent;         /* hostd's cgroup for domains (default "skiff") */
 };
 
 struct domtab {
@@ -73,6 +78,13 @@ struct hostd {
     struct tls_server *tls;       /* the TLS listeners, NULL when off */
     uint64_t rpc_requests[HOSTD_RPC_OPS];   /* requests served, by op */
     bool quitting;
+
+    /* CPU pools, topology and scheduling (host_topology.c, pool.c, cgroup.c). */
+    struct topology *topo;        /* read from conf.sysfs_root */
+    struct cpuset real_online;    /* CPUs the machine really has online */
+    uint64_t real_nodes;          /* NUMA nodes the machine really has (bitmask) */
+    struct pooltab pools;
+    struct cgroup_ctl cgroup;
 };
 
 #define HOSTD_VERSION_STRING "hostd " PACKAGE_VERSION

@@ -17,7 +17,15 @@ daemon_hostd_SOURCES = \
 	daemon/ring.c daemon/ring.h \
 	daemon/monitor.c daemon/monitor_spawn.c daemon/monitor.h \
 	daemon/stats.c daemon/stats.h \
-	daemon/metrics.c daemon/metrics.h
+	daemon/metrics.c daemon/metrics.h \
+	$(daemon_topo_sources) $(daemon_pool_sources) \
+	daemon/host_topology.c daemon/host_topology.h \
+	daemon/pool_state.c daemon/pool_state.h \
+	daemon/vcpu_affinity.c daemon/vcpu_affinity.h \
+	daemon/numa_place.c daemon/numa_place.h \
+	daemon/cgroup.c daemon/cgroup.h \
+	daemon/domain_cpus.c \
+	daemon/rpc_pool.c daemon/rpc_vcpu.c daemon/rpc_sched.c daemon/rpc_cpu.h
 daemon_hostd_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS) \
 	-DSKIFF_HV_PATH=\"$(bindir)/skiff-hv\" \
 	-DSKIFF_STATEDIR=\"$(localstatedir)/lib/skiff\" \
@@ -27,6 +35,15 @@ daemon_hostd_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(SQLITE_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBEVENT_OPENSSL_CFLAGS) $(OPENSSL_CFLAGS)
 daemon_hostd_LDADD = daemon/libstore.a $(COMMON_LIBS) $(LIBEVENT_LIBS) $(SQLITE_LIBS) \
 	$(SYSTEMD_LIBS) $(PROTOBUF_C_LIBS) $(LIBEVENT_OPENSSL_LIBS) $(TLS_LIBS)
+
+# Host topology and NUMA placement: pure logic, also linked into unit tests and bench.
+daemon_topo_sources = daemon/cpuset.c daemon/cpuset.h \
+	daemon/topology.c daemon/topology.h \
+	daemon/placement.c daemon/placement.h \
+	daemon/placement_search.c daemon/placement_search.h
+
+# CPU pool rules: pure logic, also linked into unit tests and bench.
+daemon_pool_sources = daemon/pool.c daemon/pool.h
 
 # The systemd unit and the default configuration: packaging.mk.
 

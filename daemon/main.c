@@ -21,6 +21,8 @@
 #include "conf.h"
 #include "conn.h"
 #include "domain.h"
+#include "daemon/host_topology.h"
+#include "daemon/pool_state.h"
 #include "hostd.h"
 #include "log.h"
 #include "metrics.h"
@@ -50,6 +52,7 @@ struct options {
     const char *tls_cert, *tls_key, *tls_ca;
     char **listen_tls, **tls_allow;       /* repeatable: replace hostd.conf's lists */
     size_t n_listen_tls, n_tls_allow;
+    const char *sysfs_root, *cgroup_parent;
 };
 
 static void usage(FILE *f)
@@ -80,6 +83,10 @@ static void usage(FILE *f)
             "      --tls-allow SUBJECT a client certificate subject that may connect,\n"
             "                          e.g. CN=alice,O=Skiff (repeatable; default: any\n"
             "                          certificate the CA signed)\n"
+            "      --sysfs-root DIR    read the CPU/NUMA topology under DIR (default /sys)\n"
+            "      --cgroup-parent NAME\n"
+            "                          cgroup (under hostd's own) holding the domains'\n"
+            "                          cgroups for weight and cap (default skiff)\n"
             "  -V, --version           show the version and exit\n"
             "  -h, --help              show this help and exit\n",
             SKIFF_STATEDIR, SKIFF_SYSCONFDIR, SKIFF_RUNDIR, SKIFF_SYSCONFDIR,
@@ -101,6 +108,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "tls-key", required_argument, NULL, 'K' },
         { "tls-ca", required_argument, NULL, 'A' },
         { "tls-allow", required_argument, NULL, 'W' },
+        { "sysfs-root", required_argument, NULL, 'Y' },
+        { "cgroup-parent", required_argument, NULL, 'G' },
         { "version", no_argument, NULL, 'V' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -125,6 +134,8 @@ static int parse_args(int argc, char **argv, struct options *o)
                 return -1;
             }
             break;
+        case 'Y': o->sysfs_root = optarg; break;
+        case 'G': o->cgroup_parent = optarg; break;
         case 'V': printf("%s\n", HOSTD_VERSION_STRING); return 1;
         case 'h': usage(stdout); return 1;
         default: usage(stderr); return -1;
@@ -184,6 +195,10 @@ static int configure(struct hostd *h, const struct options *o)
             if (conf_strv_add(&c->tls_allow, &c->n_tls_allow, o->tls_allow[i]) < 0)
                 return -ENOMEM;
     }
+    if (o->sysfs_root != NULL && replace(&c->sysfs_root, o->sysfs_root) < 0)
+        return -ENOMEM;
+    if (o->cgroup_parent != NULL && replace(&c->cgroup_parent, o->cgroup_parent) < 0)
+        return -ENOMEM;
     bool dir_given = o->state_dir != NULL || c->state_dir != NULL;
     if (o->state_dir != NULL && replace(&c->state_dir, o->state_dir) < 0)
         return -ENOMEM;
@@ -403,6 +418,9 @@ static void cleanup(struct hostd *h)
     conn_close_all(h);
     monitor_disconnect_all(h);
     domtab_free(h);
+    cgroup_fini(&h->cgroup);
+    pooltab_free(&h->pools);
+    hosttopo_fini(h);
     for (size_t i = 0; i < sizeof h->sig_events / sizeof h->sig_events[0]; i++) {
         if (h->sig_events[i] != NULL)
             event_free(h->sig_events[i]);
@@ -479,6 +497,9 @@ int main(int argc, char **argv)
         goto fail;
     }
     h->started_at_ns = now_realtime_ns();
+    if (hosttopo_init(h) < 0 || pools_load(h) < 0)
+        goto fail;
+    cgroup_init(&h->cgroup, h->conf.cgroup_parent ? h->conf.cgroup_parent : "skiff");
     if (domains_load(h) < 0)
         goto fail;
     if (metrics_start(h) < 0)

@@ -17,6 +17,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "daemon/numa_place.h"
+#include "daemon/vcpu_affinity.h"
 #include "domain.h"
 #include "hostd.h"
 #include "log.h"
@@ -75,6 +77,24 @@ static void push_words(struct argv *a, const char *cmdline)
     }
 }
 
+/* vCPUs, their initial affinity and guest RAM's NUMA policy. */
+static void push_cpu_args(const struct domain *d, struct argv *a)
+{
+    if (d->cfg->vcpus > 1)
+        push(a, xasprintf("--vcpus=%u", d->cfg->vcpus));
+    char *cpus = vcpu_spawn_cpus(d);
+    if (cpus != NULL) {
+        push(a, xasprintf("--cpus=%s", cpus));
+        free(cpus);
+    }
+    char *nodes = numa_mem_nodes(d);
+    if (nodes != NULL) {
+        push(a, xasprintf("--mem-nodes=%s", nodes));
+        push(a, strdup("--mem-policy=preferred"));
+        free(nodes);
+    }
+}
+
 /* The monitor's control socket arrives as this fd (see listen_control). */
 #define CONTROL_FD 3
 
@@ -89,6 +109,7 @@ static int build_argv(struct domain *d, const char *control, bool paused, struct
     push(a, xasprintf("--mem=%llu", (unsigned long long)cfg->memory_mb));
     if (paused)
         push(a, strdup("--start-paused"));
+    push_cpu_args(d, a);
     for (size_t i = 0; i < cfg->n_disks; i++) {
         const Skiff__V1__Disk *dk = cfg->disks[i];
         push(a, xasprintf("--block:%s=%s", dk->vdev, dk->target));
@@ -215,6 +236,11 @@ int monitor_spawn(struct domain *d, bool paused, struct monitor **out)
     if (proc_start_time(pid, &start) < 0)
         log_warn("domain %s: cannot read the start time of pid %ld", d->row.name, (long)pid);
     log_info("domain %s: monitor started (pid %ld)", d->row.name, (long)pid);
+    char why[400];
+    int cg = cgroup_domain_enter(&d->h->cgroup, d->row.uuid, pid, d->cfg->weight, d->cfg->cap,
+                                 why, sizeof why);
+    if (cg < 0 && cg != -EOPNOTSUPP)
+        log_warn("domain %s: weight and cap not applied: %s", d->row.name, why);
     free(d->row.control);
     d->row.control = control;   /* monitor_new connects to it */
     control = NULL;

@@ -20,6 +20,8 @@
 #include "monitor.h"
 #include "rpc.h"
 #include "stats.h"
+#include "daemon/host_topology.h"
+#include "daemon/vcpu_affinity.h"
 #include "util.h"
 
 #define EOPNOTSUPP_MONITOR 95   /* the monitor's errno for "guest has no control events" */
@@ -87,7 +89,7 @@ static struct domain *add_domain(struct call *call, Skiff__V1__DomainConfig *cfg
     row.config_len = skiff__v1__domain_config__get_packed_size(cfg);
     row.config = malloc(row.config_len ? row.config_len : 1);
     row.seclabel = strdup(cfg->seclabel);
-    row.pool = strdup(cfg->pool[0] ? cfg->pool : "Pool-0");
+    row.pool = strdup(vcpu_pool_name(h, cfg->pool));
     row.reason = strdup("");
     if (row.name == NULL || row.config == NULL || row.seclabel == NULL || row.pool == NULL ||
         row.reason == NULL) {
@@ -553,6 +555,7 @@ static void op_host_info(struct call *call)
     hostd_counts(h, &running, &defined);
     hi.domains_running = running;
     hi.domains_defined = defined;
+    hosttopo_fill_summary(h, &hi);
     Skiff__V1__Response r = SKIFF__V1__RESPONSE__INIT;
     r.result_case = SKIFF__V1__RESPONSE__RESULT_HOST;
     r.host = &hi;
@@ -603,6 +606,20 @@ void rpc_dispatch(struct conn *c, const Skiff__V1__Request *req)
     case SKIFF__V1__REQUEST__OP_EVENTS: op_events(call, req->events); break;
     case SKIFF__V1__REQUEST__OP_HOST_INFO: op_host_info(call); break;
     case SKIFF__V1__REQUEST__OP_CANCEL: op_cancel(call, req->cancel); break;
+    case SKIFF__V1__REQUEST__OP_HOST_TOPOLOGY:
+    case SKIFF__V1__REQUEST__OP_POOL_CREATE:
+    case SKIFF__V1__REQUEST__OP_POOL_DESTROY:
+    case SKIFF__V1__REQUEST__OP_POOL_RENAME:
+    case SKIFF__V1__REQUEST__OP_POOL_CPU_ADD:
+    case SKIFF__V1__REQUEST__OP_POOL_CPU_REMOVE:
+    case SKIFF__V1__REQUEST__OP_POOL_MIGRATE:
+    case SKIFF__V1__REQUEST__OP_POOL_NUMA_SPLIT:
+    case SKIFF__V1__REQUEST__OP_POOL_LIST:
+    case SKIFF__V1__REQUEST__OP_VCPU_LIST:
+    case SKIFF__V1__REQUEST__OP_VCPU_PIN:
+    case SKIFF__V1__REQUEST__OP_SCHED_CREDIT:
+        rpc_pool_dispatch(call, req);
+        break;
     default:
         call_error(call, E(UNSUPPORTED), "unknown request (this hostd is %s)", PACKAGE_VERSION);
         break;

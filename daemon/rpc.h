@@ -15,6 +15,9 @@ struct monitor;
 
 void rpc_dispatch(struct conn *c, const Skiff__V1__Request *req);
 
+/* CPU pools, topology, vCPU affinity and scheduling (rpc_pool.c). */
+void rpc_pool_dispatch(struct call *call, const Skiff__V1__Request *req);
+
 /* Helpers for the handlers, which live in rpc*.c by area. */
 
 /* The domain named by ref (name or uuid), or NULL after answering NOT_FOUND. */

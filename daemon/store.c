@@ -93,6 +93,15 @@ static const char *const migrations[] = {
     "  value INTEGER NOT NULL"
     ");"
     "INSERT INTO counters (name, value) VALUES ('run_id', 0);",
+    /* 2: CPU pools in use; where automatic NUMA placement put each domain
+     * (a row goes with its domain). */
+    "CREATE TABLE domain_placement ("
+    "  uuid TEXT PRIMARY KEY NOT NULL,"
+    "  nodes TEXT NOT NULL"
+    ");"
+    "CREATE TRIGGER domain_placement_gc AFTER DELETE ON domains BEGIN"
+    "  DELETE FROM domain_placement WHERE uuid = old.uuid;"
+    "END;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -118,6 +127,13 @@ enum {
     Q_EV_INSERT,
     Q_EV_TRIM,
     Q_EV_SINCE,
+    Q_POOL_PUT,
+    Q_POOL_DELETE,
+    Q_POOL_RENAME,
+    Q_POOL_LIST,
+    Q_PLACE_SET,
+    Q_PLACE_DELETE,
+    Q_PLACE_GET,
     Q_COUNT
 };
 
@@ -147,6 +163,16 @@ static const char *const queries[Q_COUNT] = {
     [Q_EV_TRIM] = "DELETE FROM events WHERE seq <= ?1",
     [Q_EV_SINCE] = "SELECT " EVENT_COLS " FROM events WHERE seq > ?1 "
                    "ORDER BY seq LIMIT ?2",
+    /* rowid keeps the order pools were made in (rename keeps it). */
+    [Q_POOL_PUT] = "INSERT INTO pools (name, cpus, scheduler) VALUES (?1, ?2, ?3) "
+                   "ON CONFLICT(name) DO UPDATE SET cpus = ?2, scheduler = ?3",
+    [Q_POOL_DELETE] = "DELETE FROM pools WHERE name = ?1",
+    [Q_POOL_RENAME] = "UPDATE pools SET name = ?2 WHERE name = ?1",
+    [Q_POOL_LIST] = "SELECT name, cpus, scheduler FROM pools ORDER BY rowid",
+    [Q_PLACE_SET] = "INSERT INTO domain_placement (uuid, nodes) VALUES (?1, ?2) "
+                    "ON CONFLICT(uuid) DO UPDATE SET nodes = ?2",
+    [Q_PLACE_DELETE] = "DELETE FROM domain_placement WHERE uuid = ?1",
+    [Q_PLACE_GET] = "SELECT nodes FROM domain_placement WHERE uuid = ?1",
 };
 
 struct store {
@@ -862,4 +888,142 @@ int store_events_since(struct store *st, uint64_t since, size_t max,
     *out = v;
     *n = len;
     return 0;
+}
+
+/* ---- CPU pools ---- */
+
+void store_pool_clear(struct store_pool *p)
+{
+    if (!p)
+        return;
+    free(p->name);
+    free(p->cpus);
+    free(p->sched);
+    memset(p, 0, sizeof(*p));
+}
+
+int store_pool_put(struct store *st, const char *name, const char *cpus, const char *sched)
+{
+    if (!name || !*name || !cpus || !sched)
+        return -EINVAL;
+    sqlite3_stmt *s = st->q[Q_POOL_PUT];
+    int rc = bind_text(s, 1, name);
+    if (rc == SQLITE_OK) rc = bind_text(s, 2, cpus);
+    if (rc == SQLITE_OK) rc = bind_text(s, 3, sched);
+    if (rc != SQLITE_OK) {
+        q_done(s);
+        return store_err(st, rc, "binding a pool");
+    }
+    return q_exec(st, Q_POOL_PUT, "storing a pool");
+}
+
+int store_pool_delete(struct store *st, const char *name)
+{
+    sqlite3_stmt *s = st->q[Q_POOL_DELETE];
+    int rc = bind_text(s, 1, name);
+    if (rc != SQLITE_OK) {
+        q_done(s);
+        return store_err(st, rc, "binding a pool");
+    }
+    int err = q_exec(st, Q_POOL_DELETE, "deleting a pool");
+    if (err == 0 && sqlite3_changes(st->db) == 0)
+        return -ENOENT;
+    return err;
+}
+
+int store_pool_rename(struct store *st, const char *name, const char *new_name)
+{
+    sqlite3_stmt *s = st->q[Q_POOL_RENAME];
+    int rc = bind_text(s, 1, name);
+    if (rc == SQLITE_OK) rc = bind_text(s, 2, new_name);
+    if (rc != SQLITE_OK) {
+        q_done(s);
+        return store_err(st, rc, "binding a pool");
+    }
+    int err = q_exec(st, Q_POOL_RENAME, "renaming a pool");
+    if (err == 0 && sqlite3_changes(st->db) == 0)
+        return -ENOENT;
+    return err;
+}
+
+int store_pool_list(struct store *st, struct store_pool **out, size_t *n)
+{
+    sqlite3_stmt *s = st->q[Q_POOL_LIST];
+    struct store_pool *v = NULL;
+    size_t cnt = 0, cap = 0;
+    int rc, err = 0;
+
+    *out = NULL;
+    *n = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            struct store_pool *nv = realloc(v, ncap * sizeof(*nv));
+            if (!nv) {
+                err = -ENOMEM;
+                break;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        struct store_pool *p = &v[cnt];
+        memset(p, 0, sizeof(*p));
+        p->name = dup_col(s, 0, &err);
+        p->cpus = dup_col(s, 1, &err);
+        p->sched = dup_col(s, 2, &err);
+        cnt++;
+        if (err)
+            break;
+    }
+    if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        err = store_err(st, rc, "listing pools");
+    q_done(s);
+    if (err) {
+        for (size_t i = 0; i < cnt; i++)
+            store_pool_clear(&v[i]);
+        free(v);
+        return err;
+    }
+    *out = v;
+    *n = cnt;
+    return 0;
+}
+
+/* ---- NUMA placement of domains ---- */
+
+int store_placement_set(struct store *st, const char *uuid, const char *nodes)
+{
+    if (!uuid_ok(uuid) || !nodes)
+        return -EINVAL;
+    int id = *nodes ? Q_PLACE_SET : Q_PLACE_DELETE;
+    sqlite3_stmt *s = st->q[id];
+    int rc = bind_text(s, 1, uuid);
+    if (rc == SQLITE_OK && *nodes) rc = bind_text(s, 2, nodes);
+    if (rc != SQLITE_OK) {
+        q_done(s);
+        return store_err(st, rc, "binding a placement");
+    }
+    return q_exec(st, id, "storing a placement");
+}
+
+int store_placement_get(struct store *st, const char *uuid, char **nodes)
+{
+    sqlite3_stmt *s = st->q[Q_PLACE_GET];
+    int err = 0;
+
+    *nodes = NULL;
+    int rc = bind_text(s, 1, uuid);
+    if (rc != SQLITE_OK) {
+        q_done(s);
+        return store_err(st, rc, "binding a placement");
+    }
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *nodes = dup_col(s, 0, &err);
+    else if (rc == SQLITE_DONE)
+        err = -ENOENT;
+    else
+        err = store_err(st, rc, "reading a placement");
+    q_done(s);
+    return err;
 }

@@ -77,6 +77,25 @@ int store_event_append(struct store *st, struct store_event *e);  /* sets e->seq
 int store_events_since(struct store *st, uint64_t since, size_t max,
                        struct store_event **out, size_t *n);
 
+/* CPU pools (strings owned; store_pool_clear frees them). */
+struct store_pool {
+    char *name;
+    char *cpus;               /* cpulist */
+    char *sched;              /* "credit" */
+};
+void store_pool_clear(struct store_pool *p);
+/* Insert or update by name. */
+int store_pool_put(struct store *st, const char *name, const char *cpus, const char *sched);
+int store_pool_delete(struct store *st, const char *name);        /* -ENOENT */
+int store_pool_rename(struct store *st, const char *name, const char *new_name);
+/* Every pool, in the order they were made; *out as store_domain_list. */
+int store_pool_list(struct store *st, struct store_pool **out, size_t *n);
+
+/* Where automatic NUMA placement put a domain ("0,2": node numbers); ""
+ * removes it. The row goes when its domain's row is deleted. */
+int store_placement_set(struct store *st, const char *uuid, const char *nodes);
+int store_placement_get(struct store *st, const char *uuid, char **nodes);   /* -ENOENT */
+
 /* Group several changes into one transaction (one state transition that
  * touches more than one row). Nested calls are not allowed. */
 int store_begin(struct store *st);

@@ -2,7 +2,8 @@
 # tools/demo.sh BUILDDIR: the Skiff demo. Run by `make demo` (and so by
 # `tools/dev.sh demo`). First skiff-hv on its own, then hostd on a state
 # directory of its own with the skiff CLI walking unikernels through their
-# life cycle.
+# life cycle, CPU pools and scheduling, and cpupool-numa-split and NUMA
+# placement on a synthetic topology (tests/tools/mktopo of BUILDDIR).
 set -eu
 b=${1:?usage: demo.sh BUILDDIR}
 hv=$b/hypervisor/monitor/skiff-hv
@@ -25,11 +26,16 @@ say "skiff-hv alone: hello greets and exits 0"
 say "skiff-hv alone: a truncated image is refused, not run"
 tmp=$(mktemp -d)
 hostd_pid=
+numa_pid=
 cleanup() {
     if [ -n "$hostd_pid" ]; then
         for d in hello ticker; do "$skiff" destroy "$d" >/dev/null 2>&1 || true; done
         kill -TERM "$hostd_pid" 2>/dev/null || true
         wait "$hostd_pid" 2>/dev/null || true
+    fi
+    if [ -n "$numa_pid" ]; then
+        kill -TERM "$numa_pid" 2>/dev/null || true
+        wait "$numa_pid" 2>/dev/null || true
     fi
     rm -rf "$tmp"
 }
@@ -100,5 +106,44 @@ say "clean up: destroy hello, undefine ticker"
 run "$skiff" destroy hello
 run "$skiff" undefine ticker
 run "$skiff" list
+
+say "CPU pools: Pool-0 holds every online CPU of this host"
+run "$skiff" cpupool-list -c
+run "$skiff" create "$tmp/ticker.cfg"
+run "$skiff" vcpu-list
+last=$(($(nproc) - 1))
+if [ "$last" -gt 0 ]; then
+    say "a pool of its own for ticker: CPU $last leaves Pool-0, ticker moves there live"
+    printf 'name = "solo"\ncpus = "%s"\n' "$last" > "$tmp/solo.cfg"
+    run "$skiff" cpupool-cpu-remove Pool-0 "$last"
+    run "$skiff" cpupool-create "$tmp/solo.cfg"
+    run "$skiff" cpupool-migrate ticker solo
+    run "$skiff" cpupool-list
+    run "$skiff" vcpu-list ticker
+fi
+run "$skiff" sched-credit -d ticker -w 512 -c 50
+run "$skiff" sched-credit
+run "$skiff" destroy ticker
+
+say "a synthetic 4-node, 16-CPU host (hostd --sysfs-root): cpupool-numa-split"
+mktopo=$b/tests/tools/mktopo
+"$mktopo" "$tmp/topo" --cpus 16 --nodes 4 --node-mem 4096,4096,4096,4096 \
+    --node-free 3000,1000,3500,2000
+SKIFF_HV=$hv "$b/daemon/hostd" --foreground --state-dir "$tmp/numa-state" \
+    --sysfs-root "$tmp/topo" --config /dev/null 2>"$tmp/numa.log" &
+numa_pid=$!
+numa_uri="unix://$tmp/numa-state/hostd.sock"
+for _ in $(seq 100); do "$skiff" -c "$numa_uri" list >/dev/null 2>&1 && break; sleep 0.05; done
+run "$skiff" -c "$numa_uri" info -n
+say "automatic NUMA placement: ticker goes to the node with the most free memory"
+run "$skiff" -c "$numa_uri" create "$tmp/ticker.cfg"
+"$skiff" -c "$numa_uri" dominfo ticker | grep -E "^(Name|Pool|NUMA nodes):"
+run "$skiff" -c "$numa_uri" vcpu-list
+run "$skiff" -c "$numa_uri" destroy ticker
+say "cpupool-numa-split: one pool per node"
+run "$skiff" -c "$numa_uri" cpupool-list
+run "$skiff" -c "$numa_uri" cpupool-numa-split
+run "$skiff" -c "$numa_uri" cpupool-list
+run "$skiff" -c "$numa_uri" cpupool-list -c
 
 say "demo complete"

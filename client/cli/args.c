@@ -27,6 +27,11 @@ static const struct optdef optdefs[] = {
     { OPT_BATCH, 'b', "batch", NULL },
     { OPT_DELAY, 'd', "delay", "SECONDS" },
     { OPT_ITERATIONS, 'i', "iterations", "N" },
+    { OPT_NUMA, 'n', "numa", NULL },
+    { OPT_CPULIST, 'c', "cpus", NULL },
+    { OPT_DOMAIN, 'd', "domain", "DOMAIN" },
+    { OPT_WEIGHT, 'w', "weight", "WEIGHT" },
+    { OPT_CAP, 'c', "cap", "CAP" },
 };
 
 #define N_OPTDEFS (sizeof optdefs / sizeof optdefs[0])
@@ -81,12 +86,20 @@ static const struct optdef *find_long(const char *name, size_t len)
     return NULL;
 }
 
-static const struct optdef *find_short(char c)
+/* The option the command allows under this short name, else the first
+ * one of that name (refused by allowed()). */
+static const struct optdef *find_short(const struct cli_argspec *spec, char c)
 {
-    for (size_t i = 0; i < N_OPTDEFS; i++)
-        if (optdefs[i].short_name == c)
+    const struct optdef *first = NULL;
+    for (size_t i = 0; i < N_OPTDEFS; i++) {
+        if (optdefs[i].short_name != c)
+            continue;
+        if ((spec->opts | OPT_HELP) & optdefs[i].bit)
             return &optdefs[i];
-    return NULL;
+        if (first == NULL)
+            first = &optdefs[i];
+    }
+    return first;
 }
 
 /* Store an option's value. */
@@ -130,6 +143,25 @@ static int take_value(const struct optdef *d, const char *val, struct cli_args *
             return -1;
         }
         a->iterations = v;
+        break;
+    case OPT_DOMAIN:
+        a->domain = val;
+        break;
+    case OPT_WEIGHT:
+        if (cli_parse_u64(val, 65535, &v) < 0 || v == 0) {
+            snprintf(errbuf, errlen, "--weight wants a number from 1 to 65535, not '%s'", val);
+            return -1;
+        }
+        a->weight = (uint32_t)v;
+        break;
+    case OPT_CAP:
+        if (cli_parse_u64(val, 51200, &v) < 0) {
+            snprintf(errbuf, errlen,
+                     "--cap wants a percentage of one CPU from 0 (no cap) to 51200, not '%s'",
+                     val);
+            return -1;
+        }
+        a->cap = (uint32_t)v;
         break;
     default:
         break;
@@ -193,7 +225,7 @@ int cli_parse_args(const struct cli_argspec *spec, int argc, char **argv,
         /* Bundled short options: -pw, -t5, -t 5. */
         for (char *p = arg + 1; *p; p++) {
             char spelled[3] = { '-', *p, '\0' };
-            const struct optdef *d = find_short(*p);
+            const struct optdef *d = find_short(spec, *p);
             if (allowed(spec, d, spelled, errbuf, errlen) < 0)
                 goto fail;
             a->seen |= d->bit;

@@ -27,6 +27,13 @@ enum cli_opt {
     OPT_BATCH = 1u << 11,       /* -b, --batch */
     OPT_DELAY = 1u << 12,       /* -d, --delay SECONDS (fractions allowed) */
     OPT_ITERATIONS = 1u << 13,  /* -i, --iterations N */
+    /* A short name may mean different options for different commands;
+     * each command allows only one of them. */
+    OPT_NUMA = 1u << 14,        /* -n, --numa (info) */
+    OPT_CPULIST = 1u << 15,     /* -c, --cpus (cpupool-list) */
+    OPT_DOMAIN = 1u << 16,      /* -d, --domain DOMAIN */
+    OPT_WEIGHT = 1u << 17,      /* -w, --weight W */
+    OPT_CAP = 1u << 18,         /* -c, --cap C */
 };
 
 struct cli_args {
@@ -36,6 +43,9 @@ struct cli_args {
     uint64_t count;             /* --count */
     uint32_t delay_ms;          /* -d */
     uint64_t iterations;        /* -i */
+    const char *domain;         /* -d DOMAIN (points into argv) */
+    uint32_t weight;            /* -w */
+    uint32_t cap;               /* -c */
     size_t npos;
     char **pos;                 /* positional arguments (point into argv) */
 };

@@ -96,5 +96,20 @@ int cli_cmd_uptime(struct cli *cli, const struct cli_args *args);
 int cli_cmd_top(struct cli *cli, const struct cli_args *args);
 int cli_cmd_console(struct cli *cli, const struct cli_args *args);
 int cli_cmd_events(struct cli *cli, const struct cli_args *args);
+/* CPU pools, vCPUs, scheduling (cmd-pool.c, cmd-vcpu.c, cmd-sched.c). */
+int cli_cmd_cpupool_list(struct cli *cli, const struct cli_args *args);
+int cli_cmd_cpupool_create(struct cli *cli, const struct cli_args *args);
+int cli_cmd_cpupool_destroy(struct cli *cli, const struct cli_args *args);
+int cli_cmd_cpupool_rename(struct cli *cli, const struct cli_args *args);
+int cli_cmd_cpupool_cpu_add(struct cli *cli, const struct cli_args *args);
+int cli_cmd_cpupool_cpu_remove(struct cli *cli, const struct cli_args *args);
+int cli_cmd_cpupool_migrate(struct cli *cli, const struct cli_args *args);
+int cli_cmd_cpupool_numa_split(struct cli *cli, const struct cli_args *args);
+int cli_cmd_vcpu_list(struct cli *cli, const struct cli_args *args);
+int cli_cmd_vcpu_pin(struct cli *cli, const struct cli_args *args);
+int cli_cmd_sched_credit(struct cli *cli, const struct cli_args *args);
+/* topology.c: `info -n`. */
+void cli_print_topology(const struct skiff_topology *t);
+void cli_json_topology(struct json *j, const struct skiff_topology *t);
 
 #endif

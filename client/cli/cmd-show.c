@@ -131,6 +131,12 @@ static void print_domain(const struct skiff_domain_info *d)
         row("Pool:", "%s", c->pool);
     if (c->cpus && *c->cpus)
         row("CPU affinity:", "%s", c->cpus);
+    if (c->cpus_soft && *c->cpus_soft)
+        row("Soft affinity:", "%s", c->cpus_soft);
+    if (d->numa_nodes && *d->numa_nodes)
+        row("NUMA nodes:", "%s", d->numa_nodes);
+    row("Weight:", "%u", c->weight ? c->weight : 256);
+    row("Cap:", "%u%s", c->cap, c->cap ? "%" : " (none)");
     if (c->seclabel && *c->seclabel)
         row("Security label:", "%s", c->seclabel);
     if (live(d)) {
@@ -178,8 +184,13 @@ int cli_cmd_info(struct cli *cli, const struct cli_args *a)
         return rc;
     struct skiff_error err;
     struct skiff_host_info h;
+    struct skiff_topology topo = { 0 };
     if (skiff_host_info(cli->conn, &h, &err) < 0)
         return cli_fail(cli, &err);
+    if ((a->seen & OPT_NUMA) && skiff_host_topology(cli->conn, &topo, &err) < 0) {
+        skiff_host_info_clear(&h);
+        return cli_fail(cli, &err);
+    }
     if (cli_json(cli, a)) {
         struct json j;
         json_init(&j, stdout);
@@ -195,6 +206,15 @@ int cli_cmd_info(struct cli *cli, const struct cli_args *a)
         json_kv_u64(&j, "domains_running", h.domains_running);
         json_kv_u64(&j, "domains_defined", h.domains_defined);
         json_kv_string(&j, "client_version", skiff_version());
+        json_kv_u64(&j, "cores", h.cores);
+        json_kv_u64(&j, "sockets", h.sockets);
+        json_kv_u64(&j, "nodes", h.nodes);
+        json_kv_u64(&j, "threads_per_core", h.threads_per_core);
+        json_kv_u64(&j, "max_cpu_id", h.max_cpu_id);
+        json_kv_u64(&j, "free_memory_bytes", h.free_memory_bytes);
+        json_kv_u64(&j, "pools", h.pools);
+        if (a->seen & OPT_NUMA)
+            cli_json_topology(&j, &topo);
         json_object_end(&j);
         json_end(&j);
     } else {
@@ -206,10 +226,20 @@ int cli_cmd_info(struct cli *cli, const struct cli_args *a)
         row("skiff:", "%s", skiff_version());
         row("Started:", "%s (up %s)", t, up);
         row("CPUs:", "%u", h.cpus);
+        row("Cores:", "%u", h.cores);
+        row("Sockets:", "%u", h.sockets);
+        row("NUMA nodes:", "%u", h.nodes);
+        row("Threads/core:", "%u", h.threads_per_core);
+        row("Max CPU id:", "%u", h.max_cpu_id);
         row("Memory:", "%" PRIu64 " MiB", h.memory_bytes >> 20);
+        row("Free memory:", "%" PRIu64 " MiB", h.free_memory_bytes >> 20);
+        row("CPU pools:", "%u", h.pools);
         row("Running:", "%u", h.domains_running);
         row("Defined:", "%u", h.domains_defined);
+        if (a->seen & OPT_NUMA)
+            cli_print_topology(&topo);
     }
+    skiff_topology_clear(&topo);
     skiff_host_info_clear(&h);
     return CLI_EXIT_OK;
 }

@@ -29,8 +29,10 @@ const struct cli_cmd cli_commands[] = {
       { OPT_LONG | OPT_RUNNING | OPT_JSON, 0, 0 }, cli_cmd_list },
     { "dominfo", "[--json] DOMAIN", "show one domain's state and configuration",
       "      --json      a JSON object", { OPT_JSON, 1, 1 }, cli_cmd_dominfo },
-    { "info", "[--json]", "show information about the host and hostd",
-      "      --json      a JSON object", { OPT_JSON, 0, 0 }, cli_cmd_info },
+    { "info", "[-n] [--json]", "show information about the host and hostd",
+      "  -n, --numa      also the CPU topology (cpu: core socket node) and the NUMA\n"
+      "                  nodes (memory size and free in MiB, distances), as xl info -n\n"
+      "      --json      a JSON object", { OPT_NUMA | OPT_JSON, 0, 0 }, cli_cmd_info },
     { "uptime", "[--json] [DOMAIN...]", "show how long domains have been running",
       "      --json      a JSON array", { OPT_JSON, 0, ALL }, cli_cmd_uptime },
     { "top", "[-b] [-d SECONDS] [-i N] [--json]",
@@ -72,6 +74,52 @@ const struct cli_cmd cli_commands[] = {
       "                  exit when no event came for SECONDS\n"
       "      --json      one JSON object per line",
       { OPT_SINCE | OPT_COUNT | OPT_TIMEOUT | OPT_JSON, 0, 0 }, cli_cmd_events },
+    { "cpupool-list", "[-c] [--json] [POOL]", "list CPU pools",
+      "  -c, --cpus      show each pool's CPU list\n"
+      "      --json      a JSON array of pools",
+      { OPT_CPULIST | OPT_JSON, 0, 1 }, cli_cmd_cpupool_list },
+    { "cpupool-create", "FILE [KEY=VALUE...]", "create a CPU pool from a configuration file",
+      "  FILE keys: name = \"NAME\" (required); cpus = \"2-3\" or \"node:1\" or a list;\n"
+      "  or nodes = [1, 2]; sched = \"credit\". Only free CPUs (in no pool) can be\n"
+      "  given: take them out of another pool first (cpupool-cpu-remove).\n"
+      "  KEY=VALUE       override a key of FILE",
+      { 0, 1, ALL }, cli_cmd_cpupool_create },
+    { "cpupool-destroy", "POOL", "destroy a CPU pool that no domain uses (not the first)",
+      NULL, { 0, 1, 1 }, cli_cmd_cpupool_destroy },
+    { "cpupool-rename", "POOL NEWNAME", "rename a CPU pool", NULL, { 0, 2, 2 },
+      cli_cmd_cpupool_rename },
+    { "cpupool-cpu-add", "POOL CPUS|node:N", "add free CPUs to a pool",
+      "  CPUS is a CPU list (\"2,4-5\") or node:N for every CPU of a NUMA node.\n"
+      "  Running domains of the pool may use the new CPUs at once.",
+      { 0, 2, 2 }, cli_cmd_cpupool_cpu_add },
+    { "cpupool-cpu-remove", "POOL CPUS|node:N", "take CPUs out of a pool (they become free)",
+      "  The last CPU of a pool with running domains cannot be removed.",
+      { 0, 2, 2 }, cli_cmd_cpupool_cpu_remove },
+    { "cpupool-migrate", "DOMAIN POOL", "move a domain to another CPU pool (live)", NULL,
+      { 0, 2, 2 }, cli_cmd_cpupool_migrate },
+    { "cpupool-numa-split", "", "make one CPU pool per NUMA node",
+      "  Only while a single pool exists. Pool-0 becomes Pool-node0 (with node 0's CPUs)\n"
+      "  and keeps its domains; Pool-node1, ... get the other nodes' CPUs.",
+      { 0, 0, 0 }, cli_cmd_cpupool_numa_split },
+    { "vcpu-list", "[--json] [DOMAIN]", "list the vCPUs of running domains",
+      "  Columns: host thread (TID), the CPU it last ran on, state (r running,\n"
+      "  b blocked, p paused), CPU time, and hard / soft affinity.\n"
+      "      --json      a JSON array, with the thread's kernel CPU mask",
+      { OPT_JSON, 0, 1 }, cli_cmd_vcpu_list },
+    { "vcpu-pin", "DOMAIN VCPU|all CPUS [SOFT]", "set vCPUs' hard (and soft) CPU affinity",
+      "  CPUS, SOFT      a CPU list, node:N, 'all', or '-' for no change\n"
+      "  Hard affinity is enforced (within the domain's pool); soft affinity narrows\n"
+      "  where the vCPU runs when it shares CPUs with the hard set. Kept in the\n"
+      "  domain's configuration and applied at once when it runs.",
+      { 0, 3, 4 }, cli_cmd_vcpu_pin },
+    { "sched-credit", "[-d DOMAIN] [-w WEIGHT] [-c CAP] [--json]",
+      "show or set the credit scheduler's weight and cap",
+      "  -d, --domain DOMAIN  the domain (without: list every domain)\n"
+      "  -w, --weight WEIGHT  relative CPU share, 1-65535 (default 256)\n"
+      "  -c, --cap CAP        at most CAP percent of one CPU (0 = no cap)\n"
+      "      --json      a JSON object\n"
+      "  Applied through the kernel's CPU controller (a cgroup per domain).",
+      { OPT_DOMAIN | OPT_WEIGHT | OPT_CAP | OPT_JSON, 0, 0 }, cli_cmd_sched_credit },
     { "help", "[COMMAND]", "show help for skiff or one command", NULL, { 0, 0, 1 },
       cli_cmd_help },
     { NULL, NULL, NULL, NULL, { 0, 0, 0 }, NULL },

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -29,7 +30,8 @@ static const char *hint(const struct skiff_error *err)
                    "(set SKIFF_URI or use -c URI for another hostd)";
         return "; is hostd running? (set SKIFF_URI or use -c URI)";
     case SKIFF_ERR_NOT_FOUND:
-        return " (see 'skiff list')";
+        /* Messages that name where to look already (pools) need no more. */
+        return strstr(err->message, "(see ") ? "" : " (see 'skiff list')";
     case SKIFF_ERR_IO:
         return "; did hostd stop? (see its log)";
     default:

@@ -80,6 +80,9 @@ void cli_json_config(struct json *j, const struct skiff_domain_config *c)
     json_kv_string(j, "pool", c->pool);
     json_kv_string(j, "cpus", c->cpus);
     json_kv_bool(j, "autostart", c->autostart);
+    json_kv_string(j, "cpus_soft", c->cpus_soft);
+    json_kv_u64(j, "weight", c->weight ? c->weight : 256);
+    json_kv_u64(j, "cap", c->cap);
     json_object_end(j);
 }
 
@@ -98,6 +101,7 @@ void cli_json_domain(struct json *j, const struct skiff_domain_info *d)
     json_kv_u64(j, "cpu_time_ns", d->cpu_time_ns);
     json_kv_u64(j, "memory_touched_bytes", d->memory_touched_bytes);
     json_kv_u64(j, "exits", d->exits);
+    json_kv_string(j, "numa_nodes", d->numa_nodes);
     json_kv_i64(j, "exit_status", d->exit_status);
     json_kv_string(j, "reason", d->reason);
     json_kv_u64(j, "restarts", d->restarts);

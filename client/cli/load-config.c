@@ -103,6 +103,9 @@ static int from_domain_config(const Skiff__V1__DomainConfig *dc, struct skiff_do
     rc |= dup_str(dc->seclabel, &c->seclabel);
     rc |= dup_str(dc->pool, &c->pool);
     rc |= dup_str(dc->cpus, &c->cpus);
+    rc |= dup_str(dc->cpus_soft, &c->cpus_soft);
+    c->weight = dc->weight;
+    c->cap = dc->cap;
     c->autostart = dc->autostart;
     if (rc != 0) {
         skiff_domain_config_clear(c);
@@ -245,6 +248,11 @@ void cli_print_config(const struct skiff_domain_config *c, bool json)
     kv("seclabel", c->seclabel);
     kv("pool", c->pool);
     kv("cpus", c->cpus);
+    kv("cpus_soft", c->cpus_soft);
+    if (c->weight)
+        printf("weight = %u\n", c->weight);
+    if (c->cap)
+        printf("cap = %u\n", c->cap);
     if (c->autostart)
         printf("autostart = true\n");
 }

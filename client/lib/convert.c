@@ -69,6 +69,9 @@ int sk_config_to_proto(const struct skiff_domain_config *cfg, Skiff__V1__DomainC
     pc->pool = wire(cfg->pool);
     pc->cpus = wire(cfg->cpus);
     pc->autostart = cfg->autostart;
+    pc->cpus_soft = wire(cfg->cpus_soft);
+    pc->weight = cfg->weight;
+    pc->cap = cfg->cap;
 
     /* One block per array: the pointer array followed by the structs. */
     if (cfg->n_disks > 0) {
@@ -139,6 +142,9 @@ int sk_config_from_proto(const Skiff__V1__DomainConfig *pc, struct skiff_domain_
     cfg->pool = sk_strdup(pc->pool, &failed);
     cfg->cpus = sk_strdup(pc->cpus, &failed);
     cfg->autostart = pc->autostart;
+    cfg->cpus_soft = sk_strdup(pc->cpus_soft, &failed);
+    cfg->weight = pc->weight;
+    cfg->cap = pc->cap;
     if (pc->n_disks > 0) {
         cfg->disks = calloc(pc->n_disks, sizeof *cfg->disks);
         if (cfg->disks == NULL)
@@ -194,6 +200,7 @@ void skiff_domain_config_clear(struct skiff_domain_config *cfg)
     free(cfg->seclabel);
     free(cfg->pool);
     free(cfg->cpus);
+    free(cfg->cpus_soft);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -224,6 +231,7 @@ int sk_info_from_proto(const Skiff__V1__DomainInfo *pi, struct skiff_domain_info
     info->exit_status = pi->exit_status;
     info->reason = sk_strdup(pi->reason, &failed);
     info->restarts = pi->restarts;
+    info->numa_nodes = sk_strdup(pi->numa_nodes, &failed);
     if (failed) {
         skiff_domain_info_clear(info);
         return -ENOMEM;
@@ -237,6 +245,7 @@ void skiff_domain_info_clear(struct skiff_domain_info *info)
         return;
     free(info->name);
     free(info->reason);
+    free(info->numa_nodes);
     skiff_domain_config_clear(&info->config);
     memset(info, 0, sizeof *info);
 }
@@ -262,6 +271,13 @@ int sk_host_from_proto(const Skiff__V1__HostInfo *ph, struct skiff_host_info *ho
     host->memory_bytes = ph->memory_bytes;
     host->domains_running = ph->domains_running;
     host->domains_defined = ph->domains_defined;
+    host->cores = ph->cores;
+    host->sockets = ph->sockets;
+    host->nodes = ph->nodes;
+    host->threads_per_core = ph->threads_per_core;
+    host->free_memory_bytes = ph->free_memory_bytes;
+    host->max_cpu_id = ph->max_cpu_id;
+    host->pools = ph->pools;
     if (failed) {
         skiff_host_info_clear(host);
         return -ENOMEM;

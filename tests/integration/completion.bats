@@ -161,6 +161,36 @@ expect_words() {
     expect_words ticker
 }
 
+@test "cpupool and sched-credit commands: pools and domains from a real hostd" {
+    hostd_start
+    export SKIFF_URI="unix://$SOCK"
+    printf 'name = "web"\n' >"$TMP/web.cfg"
+    run "$SKIFF_CLI" cpupool-create "$TMP/web.cfg"
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+    printf 'name = "idle"\nkernel = "%s"\nmemory = 16\n' "$SKIFF_EXAMPLES/ticker.hvt" >"$TMP/idle.cfg"
+    run "$SKIFF_CLI" define "$TMP/idle.cfg"
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+
+    complete_words cpupool-destroy ""
+    expect_words Pool-0 web
+    complete_words cpupool-cpu-add w
+    expect_words web
+    complete_words cpupool-migrate ""
+    expect_words idle
+    complete_words cpupool-migrate idle ""
+    expect_words Pool-0 web
+    complete_words sched-credit -d ""
+    expect_words idle
+    complete_words sched-credit --
+    expect_words --cap --domain --help --json --weight
+    complete_words vcpu-pin idle ""
+    expect_words all
+    complete_words vcpu-pin idle 0 ""
+    expect_words all -
+    complete_words info -
+    expect_words -h --help --json -n --numa
+}
+
 @test "no hostd: domain completion offers nothing, quietly" {
     export SKIFF_URI="unix://$TMP/nothing.sock"
     complete_words pause ""

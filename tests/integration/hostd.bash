@@ -11,8 +11,11 @@ hostd_start() {
         STATE="$(mktemp -d /tmp/hostd-test.XXXXXX)"
     fi
     SOCK="$STATE/hostd.sock"
+    # A cgroup parent of the test's own for domains' weight and cap, removed
+    # by hostd_teardown (an option in ARGS overrides it).
+    CGROUP_PARENT="${CGROUP_PARENT:-skiff-test-$$-${BATS_TEST_NUMBER:-0}}"
     "$SKIFF_HOSTD" --foreground --state-dir "$STATE" --config /dev/null \
-        --log-level debug "$@" >>"$STATE/hostd.out" 2>&1 3>&- &
+        --log-level debug --cgroup-parent "$CGROUP_PARENT" "$@" >>"$STATE/hostd.out" 2>&1 3>&- &
     HOSTD_PID=$!
     hostd_wait_socket
 }
@@ -49,13 +52,41 @@ monitor_pids() {
     return 0
 }
 
-# hostd_teardown: stop hostd, kill the monitors it started, remove $STATE.
+# The directories of our cgroup parent (in each hierarchy that has it).
+cgroup_dirs() {
+    local d
+    [ -n "${CGROUP_PARENT:-}" ] || return 0
+    for d in /sys/fs/cgroup/*/"$CGROUP_PARENT" /sys/fs/cgroup/"$CGROUP_PARENT"; do
+        [ -d "$d" ] && echo "$d"
+    done
+    return 0
+}
+
+# Remove our cgroup parent and the domains' cgroups in it (killed
+# monitors leave them once reaped).
+cgroup_cleanup() {
+    local d i sub
+    for d in $(cgroup_dirs); do
+        for i in $(seq 1 50); do
+            for sub in "$d"/*/; do
+                [ -d "$sub" ] && rmdir "$sub" 2>/dev/null
+            done
+            rmdir "$d" 2>/dev/null && break
+            sleep 0.1
+        done
+    done
+    CGROUP_PARENT=
+}
+
+# hostd_teardown: stop hostd, kill the monitors it started, remove $STATE
+# and hostd's cgroups.
 hostd_teardown() {
     hostd_stop KILL
     local pid
     for pid in $(monitor_pids); do
         kill -9 "$pid" 2>/dev/null || true
     done
+    cgroup_cleanup
     if [ -n "${STATE:-}" ]; then
         if [ -n "${KEEP_STATE:-}" ]; then
             echo "# state kept in $STATE" >&3

@@ -4,7 +4,8 @@ INTEGRATION_TESTS = \
 	tests/integration/hostile.bats \
 	tests/integration/elf.bats \
 	tests/integration/monitor.bats \
-	tests/integration/managed.bats
+	tests/integration/managed.bats \
+	tests/integration/smp.bats
 
 # hostd through its socket and through the skiff CLI.
 HOSTD_TESTS = \
@@ -14,7 +15,11 @@ HOSTD_TESTS = \
 	tests/integration/restart.bats \
 	tests/integration/systemd.bats \
 	tests/integration/monitoring.bats \
-	tests/integration/tls.bats
+	tests/integration/tls.bats \
+	tests/integration/pools.bats \
+	tests/integration/vcpu.bats \
+	tests/integration/sched.bats \
+	tests/integration/numa.bats
 
 # What operators meet: install, packages, docs, shell completion.
 OPERATOR_TESTS = \
@@ -24,4 +29,4 @@ OPERATOR_TESTS = \
 
 INTEGRATION_TESTS += $(HOSTD_TESTS) $(OPERATOR_TESTS)
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/hostd.bash
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/hostd.bash tests/integration/pools.bash

@@ -142,7 +142,9 @@ state_of() {
     done
     [ "$(echo "$snap" | awk '$2 == "running" { print $3 }' | sort -u | wc -l)" -eq "$running" ]
     # Whatever was acknowledged or not, no domain is stuck half-created.
-    if echo "$snap" | awk '{ print $2 }' | grep -vqE '^(running|defined|shutdown|crashed)$'; then
+    # (An empty snapshot, when every create came after its crash, is fine.)
+    if [ -n "$snap" ] &&
+        echo "$snap" | awk '{ print $2 }' | grep -vqE '^(running|defined|shutdown|crashed)$'; then
         false
     fi
 }

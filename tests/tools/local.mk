@@ -24,3 +24,8 @@ tests_tools_rawclient_LDADD = $(COMMON_LIBS)
 # notifysink plays systemd's side of sd_notify (systemd.bats).
 check_PROGRAMS += tests/tools/notifysink
 tests_tools_notifysink_SOURCES = tests/tools/notifysink.c
+
+# mktopo writes a synthetic sysfs CPU/NUMA tree for hostd's topology code.
+check_PROGRAMS += tests/tools/mktopo
+tests_tools_mktopo_SOURCES = tests/tools/mktopo.c tests/tools/topogen.c tests/tools/topogen.h \
+	daemon/cpuset.c daemon/cpuset.h

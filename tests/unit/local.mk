@@ -1,5 +1,6 @@
 # Unit tests (cmocka, TAP output): pure logic, no KVM.
-UNIT_TESTS = tests/unit/test-hv-mem tests/unit/test-hv-manifest tests/unit/test-hv-elf
+UNIT_TESTS = tests/unit/test-hv-mem tests/unit/test-hv-manifest tests/unit/test-hv-elf \
+	tests/unit/test-hv-cpulist
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -17,6 +18,10 @@ tests_unit_test_hv_manifest_LDADD = $(UNIT_HV_LIBS)
 tests_unit_test_hv_elf_SOURCES = tests/unit/test-hv-elf.c
 tests_unit_test_hv_elf_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_hv_elf_LDADD = $(UNIT_HV_LIBS)
+
+tests_unit_test_hv_cpulist_SOURCES = tests/unit/test-hv-cpulist.c
+tests_unit_test_hv_cpulist_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_hv_cpulist_LDADD = $(UNIT_HV_LIBS)
 
 # The hostd store (daemon/store.c on SQLite).
 check_PROGRAMS += tests/unit/test-store
@@ -65,3 +70,29 @@ tests_unit_test_frame_SOURCES = tests/unit/test-frame.c
 tests_unit_test_frame_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
 tests_unit_test_frame_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_frame_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
+
+# Host topology and NUMA placement (daemon/{cpuset,topology,placement}.c), on synthetic
+# sysfs trees from the generator behind tests/tools/mktopo.
+TOPO_UNIT_TESTS = tests/unit/test-cpuset tests/unit/test-topology tests/unit/test-placement
+check_PROGRAMS += $(TOPO_UNIT_TESTS)
+TESTS += $(TOPO_UNIT_TESTS)
+topo_unit_sources = $(daemon_topo_sources) tests/tools/topogen.c tests/tools/topogen.h
+tests_unit_test_cpuset_SOURCES = tests/unit/test-cpuset.c daemon/cpuset.c daemon/cpuset.h
+tests_unit_test_cpuset_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_cpuset_LDADD = $(CMOCKA_LIBS)
+tests_unit_test_topology_SOURCES = tests/unit/test-topology.c tests/unit/topo-fixture.c \
+	tests/unit/topo-fixture.h $(topo_unit_sources)
+tests_unit_test_topology_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_topology_LDADD = $(CMOCKA_LIBS)
+tests_unit_test_placement_SOURCES = tests/unit/test-placement.c tests/unit/topo-fixture.c \
+	tests/unit/topo-fixture.h $(topo_unit_sources)
+tests_unit_test_placement_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_placement_LDADD = $(CMOCKA_LIBS)
+
+# CPU pool rules (daemon/pool.c).
+check_PROGRAMS += tests/unit/test-pool
+TESTS += tests/unit/test-pool
+tests_unit_test_pool_SOURCES = tests/unit/test-pool.c $(daemon_pool_sources) \
+	daemon/cpuset.c daemon/cpuset.h
+tests_unit_test_pool_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_pool_LDADD = $(CMOCKA_LIBS)

@@ -1067,6 +1067,8 @@ static void domain_cpus(void **state)
         { "cpus = ''", "" },               { "cpus = 3", "3" },
         { "cpus = [0, 2, 8191]", "0,2,8191" }, { "cpus = []", "" },
         { "cpus = '0-8191'", "0-8191" },
+        { "cpus = 'node:1'", "node:1" },   { "cpus = 'nodes:0-1, 7'", "node:0-1,7" },
+        { "cpus = [1, '2-3']", "1,2-3" },  { "cpus = ['node:0', 'node:2']", "node:0,node:2" },
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         char t[200];
@@ -1082,17 +1084,35 @@ static void domain_cpus(void **state)
         char t[200], want[300];
         snprintf(t, sizeof t, BASE "cpus = '%s'\n", worse[i]);
         snprintf(want, sizeof want, "vm.cfg:3:8: cpus: '%s' is not a CPU list like \"0-3,6\" "
-                                    "(CPUs 0 to 8191)", worse[i]);
+                                    "or \"node:1\" (CPUs 0 to 8191, nodes 0 to 63)", worse[i]);
         if (strlen(worse[i]) > 40)
             snprintf(want, sizeof want, "vm.cfg:3:8: cpus: '%.40s...' is not a CPU list like "
-                                        "\"0-3,6\" (CPUs 0 to 8191)", worse[i]);
+                                        "\"0-3,6\" or \"node:1\" (CPUs 0 to 8191, nodes 0 to 63)",
+                     worse[i]);
         domain_bad(t, want);
     }
-    domain_bad(BASE "cpus = [1, '2']\n", "vm.cfg:3:12: cpus: expected CPU numbers from 0 to 8191");
+    domain_bad(BASE "cpus = [1, true]\n", "vm.cfg:3:12: cpus: expected CPU numbers from 0 to 8191");
+    domain_bad(BASE "cpus = 'node:64'\n",
+               "vm.cfg:3:8: cpus: 'node:64' is not a CPU list like \"0-3,6\" or \"node:1\" "
+               "(CPUs 0 to 8191, nodes 0 to 63)");
     domain_bad(BASE "cpus = [8192]\n", "vm.cfg:3:9: cpus: expected CPU numbers from 0 to 8191");
     domain_bad(BASE "cpus = true\n",
-               "vm.cfg:3:8: cpus: expected a string like \"0-3,6\" or a list of CPUs, got a "
-               "boolean");
+               "vm.cfg:3:8: cpus: expected a string like \"0-3,6\" or \"node:1\", or a list of "
+               "CPUs, got a boolean");
+    /* cpus_soft has the same syntax; weight and cap are ranges. */
+    Skiff__V1__DomainConfig *dc = domain(BASE "cpus_soft = 'node:0'\nweight = 512\ncap = 150\n",
+                                         NULL);
+    assert_string_equal(dc->cpus_soft, "node:0");
+    assert_int_equal(dc->weight, 512);
+    assert_int_equal(dc->cap, 150);
+    skiff_cfg_domain_free(dc);
+    domain_bad(BASE "weight = 0\n", "vm.cfg:3:10: weight: 0 is out of range (1 to 65535)");
+    domain_bad(BASE "weight = 65536\n",
+               "vm.cfg:3:10: weight: 65536 is out of range (1 to 65535)");
+    domain_bad(BASE "cap = 51201\n", "vm.cfg:3:7: cap: 51201 is out of range (0 to 51200)");
+    domain_bad(BASE "cpus_soft = 'x'\n",
+               "vm.cfg:3:13: cpus_soft: 'x' is not a CPU list like \"0-3,6\" or \"node:1\" "
+               "(CPUs 0 to 8191, nodes 0 to 63)");
 }
 
 static void domain_autostart(void **state)

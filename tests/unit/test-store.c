@@ -25,7 +25,7 @@
 #include "daemon/store.h"
 
 /* The schema version this code creates: bump with each new migration. */
-#define CURRENT_SCHEMA 1
+#define CURRENT_SCHEMA 2
 #define EVENT_LIMIT 10000
 
 struct fixture {
@@ -690,6 +690,52 @@ static void update_rate(void **state)
     store_close(st);
 }
 
+/* CPU pools: order of creation kept across rename; placement rows go
+ * with their domain. */
+static void pools_and_placement(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f);
+    struct store_pool *p;
+    size_t n;
+    struct store_domain a;
+    char *nodes;
+
+    assert_int_equal(store_pool_put(st, "Pool-0", "0-3", "credit"), 0);
+    assert_int_equal(store_pool_put(st, "web", "", "credit"), 0);
+    assert_int_equal(store_pool_put(st, "db", "4", "credit"), 0);
+    assert_int_equal(store_pool_put(st, "web", "5-6", "credit"), 0);   /* update */
+    assert_int_equal(store_pool_rename(st, "Pool-0", "Pool-node0"), 0);
+    assert_int_equal(store_pool_rename(st, "nosuch", "x"), -ENOENT);
+    assert_int_equal(store_pool_delete(st, "db"), 0);
+    assert_int_equal(store_pool_delete(st, "db"), -ENOENT);
+    store_close(st);
+    st = open_ok(f);
+    assert_int_equal(store_pool_list(st, &p, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(p[0].name, "Pool-node0");
+    assert_string_equal(p[0].cpus, "0-3");
+    assert_string_equal(p[1].name, "web");
+    assert_string_equal(p[1].cpus, "5-6");
+    assert_string_equal(p[1].sched, "credit");
+    for (size_t i = 0; i < n; i++)
+        store_pool_clear(&p[i]);
+    free(p);
+
+    make_domain(&a, 1, "a");
+    assert_int_equal(store_domain_insert(st, &a), 0);
+    assert_int_equal(store_placement_get(st, a.uuid, &nodes), -ENOENT);
+    assert_int_equal(store_placement_set(st, a.uuid, "0,2"), 0);
+    assert_int_equal(store_placement_set(st, a.uuid, "1"), 0);
+    assert_int_equal(store_placement_get(st, a.uuid, &nodes), 0);
+    assert_string_equal(nodes, "1");
+    free(nodes);
+    assert_int_equal(store_domain_delete(st, a.uuid), 0);
+    assert_int_equal(store_placement_get(st, a.uuid, &nodes), -ENOENT);
+    assert_int_equal(store_placement_set(st, "bad", "1"), -EINVAL);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -707,6 +753,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(corrupt_file, setup, teardown),
         cmocka_unit_test_setup_teardown(durable_across_crash, setup, teardown),
         cmocka_unit_test_setup_teardown(update_rate, setup, teardown),
+        cmocka_unit_test_setup_teardown(pools_and_placement, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

@@ -19,7 +19,7 @@
  *    connection they were opened on and must be closed before it.
  *  - Domains are named by name or UUID wherever a "domain" string is taken.
  *
- * Link with `pkg-config --libs libskiff`. Symbols are versioned (SKIFF_0.1).
+ * Link with `pkg-config --libs libskiff`. Symbols are versioned (SKIFF_0.1, SKIFF_0.2).
  */
 #ifndef SKIFF_SKIFF_H
 #define SKIFF_SKIFF_H
@@ -138,8 +138,12 @@ struct skiff_domain_config {
     enum skiff_action on_crash;
     char *seclabel;
     char *pool;
-    char *cpus;                 /* hard affinity, e.g. "0-3,6" */
+    char *cpus;                 /* hard affinity, e.g. "0-3,6" or "node:1" */
     bool autostart;
+    /* Since SKIFF_0.2: */
+    char *cpus_soft;            /* soft affinity: guides placement */
+    uint32_t weight;            /* credit scheduler weight 1-65535; 0 = default (256) */
+    uint32_t cap;               /* percent of one CPU; 0 = no cap */
 };
 
 /*
@@ -163,6 +167,8 @@ struct skiff_domain_info {
     int32_t exit_status;        /* last guest exit status */
     char *reason;               /* why it stopped, in words ("" if it did not) */
     uint32_t restarts;
+    /* Since SKIFF_0.2: */
+    char *numa_nodes;           /* nodes automatic placement chose, e.g. "0,2"; "" = none */
 };
 
 /* Free the members of *info and zero it. */
@@ -179,6 +185,11 @@ struct skiff_host_info {
     uint64_t memory_bytes;
     uint32_t domains_running;
     uint32_t domains_defined;
+    /* Since SKIFF_0.2 (memory_bytes and cpus are then the topology's): */
+    uint32_t cores, sockets, nodes, threads_per_core;
+    uint64_t free_memory_bytes;
+    uint32_t max_cpu_id;
+    uint32_t pools;             /* CPU pools */
 };
 
 void skiff_host_info_clear(struct skiff_host_info *info);
@@ -275,6 +286,118 @@ int skiff_rename(struct skiff_conn *conn, const char *domain, const char *new_na
                  struct skiff_error *err);
 int skiff_host_info(struct skiff_conn *conn, struct skiff_host_info *out,
                     struct skiff_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Topology, CPU pools, vCPU affinity and scheduling (SKIFF_0.2). Pools
+ * follow xl's cpupools: a CPU is in at most one pool; a CPU spec is a
+ * CPU list ("0-3,6"), "node:N" items, a mix of those, or "all". */
+
+struct skiff_cpu_topology {
+    uint32_t cpu;
+    bool online;
+    int core, socket, node;     /* -1 when unknown */
+};
+
+struct skiff_numa_node {
+    uint32_t node;
+    uint64_t memory_bytes, free_bytes;
+    size_t n_distances;
+    uint32_t *distances;        /* to each node listed, in order */
+    char *cpus;                 /* CPU list */
+};
+
+struct skiff_topology {
+    size_t n_cpus;
+    struct skiff_cpu_topology *cpus;
+    size_t n_nodes;
+    struct skiff_numa_node *nodes;
+};
+
+/* The host's CPU topology and NUMA nodes (as `xl info -n`). */
+int skiff_host_topology(struct skiff_conn *conn, struct skiff_topology *out,
+                        struct skiff_error *err);
+void skiff_topology_clear(struct skiff_topology *topo);
+
+struct skiff_pool_config {
+    char *name;
+    char *cpus;                 /* CPU spec; NULL or "" = none */
+    char *sched;                /* NULL or "credit" */
+};
+
+struct skiff_pool_info {
+    char *name;
+    char *cpus;                 /* CPU list */
+    uint32_t ncpus;
+    char *sched;
+    uint32_t domains;           /* running domains in it */
+    size_t n_domain_names;
+    char **domain_names;        /* every domain that names it */
+};
+
+/* Every pool (pool NULL) or one; free with skiff_pool_list_free. */
+int skiff_pool_list(struct skiff_conn *conn, const char *pool, struct skiff_pool_info **list,
+                    size_t *n, struct skiff_error *err);
+void skiff_pool_list_free(struct skiff_pool_info *list, size_t n);
+/* Create a pool from free CPUs (in no pool). */
+int skiff_pool_create(struct skiff_conn *conn, const struct skiff_pool_config *cfg,
+                      struct skiff_error *err);
+/* Destroy an empty pool (no domain names it); its CPUs become free. */
+int skiff_pool_destroy(struct skiff_conn *conn, const char *pool, struct skiff_error *err);
+int skiff_pool_rename(struct skiff_conn *conn, const char *pool, const char *new_name,
+                      struct skiff_error *err);
+/* Add free CPUs to a pool / remove CPUs from it (they become free). */
+int skiff_pool_cpu_add(struct skiff_conn *conn, const char *pool, const char *cpus,
+                       struct skiff_error *err);
+int skiff_pool_cpu_remove(struct skiff_conn *conn, const char *pool, const char *cpus,
+                          struct skiff_error *err);
+/* Move a domain (running or not) to another pool. */
+int skiff_pool_migrate(struct skiff_conn *conn, const char *domain, const char *pool,
+                       struct skiff_error *err);
+/* One pool per NUMA node; only while a single pool exists. */
+int skiff_pool_numa_split(struct skiff_conn *conn, struct skiff_error *err);
+
+struct skiff_vcpu_info {
+    char *domain;
+    uint32_t domain_id;
+    uint32_t vcpu;
+    int tid;                    /* host thread, 0 when unknown */
+    int cpu;                    /* host CPU it last ran on, -1 when unknown */
+    bool blocked, paused;
+    uint64_t time_ns;
+    char *hard;                 /* effective hard affinity ("all" = every CPU) */
+    char *soft;                 /* soft affinity ("all" = none) */
+    char *affinity;             /* the thread's CPU mask as the kernel has it */
+};
+
+/* The vCPUs of one running domain, or of every running one (domain NULL). */
+int skiff_vcpu_list(struct skiff_conn *conn, const char *domain, struct skiff_vcpu_info **list,
+                    size_t *n, struct skiff_error *err);
+void skiff_vcpu_list_free(struct skiff_vcpu_info *list, size_t n);
+
+#define SKIFF_VCPU_ALL (-1)
+/* Pin vCPU vcpu (or SKIFF_VCPU_ALL): hard/soft are CPU specs, "all", or
+ * NULL/"" for no change. Recorded in the domain's configuration and
+ * applied at once to a running domain. */
+int skiff_vcpu_pin(struct skiff_conn *conn, const char *domain, int vcpu, const char *hard,
+                   const char *soft, struct skiff_error *err);
+
+struct skiff_sched_credit {
+    char *domain;
+    uint32_t domain_id;
+    uint32_t weight;
+    uint32_t cap;
+    bool applied;               /* in force now (running, controller available) */
+};
+
+/* Every domain's weight and cap (domain NULL) or one's; *controller (if
+ * not NULL) gets what enforces them, or why nothing can (free it). */
+int skiff_sched_credit_list(struct skiff_conn *conn, const char *domain,
+                            struct skiff_sched_credit **list, size_t *n, char **controller,
+                            struct skiff_error *err);
+void skiff_sched_credit_list_free(struct skiff_sched_credit *list, size_t n);
+/* weight 1-65535 (0 = no change), cap percent of one CPU (< 0 = no change). */
+int skiff_sched_credit_set(struct skiff_conn *conn, const char *domain, uint32_t weight,
+                           int32_t cap, struct skiff_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Streams. A stream shares its connection with other calls: messages
