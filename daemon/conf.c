@@ -12,7 +12,8 @@
 
 static const char *const known_keys[] = {
     "state_dir", "listen_unix", "monitor", "group", "shutdown_grace_ms", "log_level",
-    "metrics_listen", "metrics_allow_remote", NULL,
+    "metrics_listen", "metrics_allow_remote", "security_module", "policy", "labels",
+    "enforcing", NULL,
 };
 
 static void warn_cb(void *ctx, const char *msg)
@@ -58,8 +59,19 @@ int conf_load(const char *path, bool required, struct hostd_conf *conf)
         (rc = set_str(cfg, "listen_unix", &conf->listen_unix, path)) < 0 ||
         (rc = set_str(cfg, "monitor", &conf->monitor, path)) < 0 ||
         (rc = set_str(cfg, "group", &conf->group, path)) < 0 ||
-        (rc = set_str(cfg, "metrics_listen", &conf->metrics_listen, path)) < 0)
+        (rc = set_str(cfg, "metrics_listen", &conf->metrics_listen, path)) < 0 ||
+        (rc = set_str(cfg, "security_module", &conf->security_module, path)) < 0 ||
+        (rc = set_str(cfg, "policy", &conf->policy, path)) < 0 ||
+        (rc = set_str(cfg, "labels", &conf->labels, path)) < 0)
         goto out;
+    bool enforcing;
+    rc = skiff_cfg_bool(cfg, "enforcing", &enforcing);
+    if (rc == 0) {
+        conf->enforcing = enforcing;
+    } else if (rc != -ENOENT) {
+        log_err("%s: enforcing must be 1 or 0", path);
+        goto out;
+    }
     rc = skiff_cfg_bool(cfg, "metrics_allow_remote", &conf->metrics_allow_remote);
     if (rc < 0 && rc != -ENOENT) {
         log_err("%s: metrics_allow_remote must be true or false", path);
@@ -96,5 +108,8 @@ void conf_clear(struct hostd_conf *conf)
     free(conf->monitor);
     free(conf->group);
     free(conf->metrics_listen);
+    free(conf->security_module);
+    free(conf->policy);
+    free(conf->labels);
     memset(conf, 0, sizeof *conf);
 }

@@ -17,6 +17,7 @@ struct evconnlistener;
 struct store;
 struct domain;
 struct metrics;
+struct xsm;
 
 /* Request op field numbers (skiff.v1.Request) below this are counted;
  * index 0 counts unknown ops. */
@@ -31,6 +32,10 @@ struct hostd_conf {
     int log_level;               /* -1 = not set */
     char *metrics_listen;        /* "ADDR:PORT" or "PORT"; NULL = no metrics endpoint */
     bool metrics_allow_remote;   /* may metrics_listen be a non-loopback address */
+    char *security_module;       /* "dummy" (default) or "flask" */
+    char *policy;                /* flask: the binary policy; NULL = the installed one */
+    char *labels;                /* flask: the label mapping; NULL = the installed one */
+    int enforcing;               /* flask: 1 enforcing (default), 0 permissive */
 };
 
 struct domtab {
@@ -61,6 +66,7 @@ struct hostd {
     int status_running;           /* last count told to systemd */
     struct metrics *metrics;      /* the HTTP metrics endpoint, NULL when off */
     uint64_t rpc_requests[HOSTD_RPC_OPS];   /* requests served, by op */
+    struct xsm *xsm;              /* the security module (xsm.c) */
     bool quitting;
 };
 

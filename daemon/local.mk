@@ -16,16 +16,18 @@ daemon_hostd_SOURCES = \
 	daemon/ring.c daemon/ring.h \
 	daemon/monitor.c daemon/monitor_spawn.c daemon/monitor.h \
 	daemon/stats.c daemon/stats.h \
-	daemon/metrics.c daemon/metrics.h
+	daemon/metrics.c daemon/metrics.h \
+	daemon/xsm.c daemon/xsm.h daemon/xsm_state.h daemon/xsm_ops.c
 daemon_hostd_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS) \
 	-DSKIFF_HV_PATH=\"$(bindir)/skiff-hv\" \
 	-DSKIFF_STATEDIR=\"$(localstatedir)/lib/skiff\" \
 	-DSKIFF_RUNDIR=\"$(runstatedir)/skiff\" \
-	-DSKIFF_SYSCONFDIR=\"$(sysconfdir)/skiff\"
+	-DSKIFF_SYSCONFDIR=\"$(sysconfdir)/skiff\" \
+	-DSKIFF_POLICYDIR=\"$(pkgdatadir)/policy\"
 daemon_hostd_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBEVENT_CFLAGS) \
-	$(SQLITE_CFLAGS) $(SYSTEMD_CFLAGS)
-daemon_hostd_LDADD = daemon/libstore.a $(COMMON_LIBS) $(LIBEVENT_LIBS) $(SQLITE_LIBS) \
-	$(SYSTEMD_LIBS) $(PROTOBUF_C_LIBS)
+	$(SQLITE_CFLAGS) $(SYSTEMD_CFLAGS) $(SEPOL_CFLAGS)
+daemon_hostd_LDADD = daemon/libstore.a daemon/libflask.a $(COMMON_LIBS) $(LIBEVENT_LIBS) \
+	$(SQLITE_LIBS) $(SYSTEMD_LIBS) $(PROTOBUF_C_LIBS) $(SEPOL_STATIC_LIBS)
 
 # The systemd unit and the default configuration: packaging.mk.
 
@@ -33,3 +35,10 @@ daemon_hostd_LDADD = daemon/libstore.a $(COMMON_LIBS) $(LIBEVENT_LIBS) $(SQLITE_
 noinst_LIBRARIES += daemon/libstore.a
 daemon_libstore_a_SOURCES = daemon/store.c daemon/store.h
 daemon_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+
+# The FLASK security server (libsepol, the AVC) and the label mapping, as
+# a convenience library: hostd and the unit tests link it.
+noinst_LIBRARIES += daemon/libflask.a
+daemon_libflask_a_SOURCES = daemon/flask.c daemon/flask.h daemon/labels.c daemon/labels.h \
+	daemon/xsm_perms.c daemon/xsm_perms.h
+daemon_libflask_a_CFLAGS = $(AM_CFLAGS) $(SEPOL_CFLAGS)

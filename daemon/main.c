@@ -29,6 +29,7 @@
 #include "store.h"
 #include "systemd.h"
 #include "util.h"
+#include "xsm.h"
 
 #ifndef SKIFF_HV_PATH
 #define SKIFF_HV_PATH "/usr/bin/skiff-hv"
@@ -122,6 +123,7 @@ static int configure(struct hostd *h, const struct options *o)
     struct hostd_conf *c = &h->conf;
     c->shutdown_grace_ms = DEFAULT_SHUTDOWN_GRACE_MS;
     c->log_level = -1;
+    c->enforcing = 1;
     h->config_path = o->config ? o->config : SKIFF_SYSCONFDIR "/hostd.conf";
     h->config_explicit = o->config != NULL;
     int rc = conf_load(h->config_path, h->config_explicit, c);
@@ -344,6 +346,7 @@ static void cleanup(struct hostd *h)
     conn_close_all(h);
     monitor_disconnect_all(h);
     domtab_free(h);
+    xsm_fini(h);
     for (size_t i = 0; i < sizeof h->sig_events / sizeof h->sig_events[0]; i++) {
         if (h->sig_events[i] != NULL)
             event_free(h->sig_events[i]);
@@ -413,6 +416,8 @@ int main(int argc, char **argv)
         goto fail;
     }
     h->started_at_ns = now_realtime_ns();
+    if (xsm_init(h) < 0)
+        goto fail;
     if (domains_load(h) < 0)
         goto fail;
     if (metrics_start(h) < 0)
