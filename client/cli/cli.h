@@ -96,5 +96,10 @@ int cli_cmd_uptime(struct cli *cli, const struct cli_args *args);
 int cli_cmd_top(struct cli *cli, const struct cli_args *args);
 int cli_cmd_console(struct cli *cli, const struct cli_args *args);
 int cli_cmd_events(struct cli *cli, const struct cli_args *args);
+int cli_cmd_getenforce(struct cli *cli, const struct cli_args *args);
+int cli_cmd_setenforce(struct cli *cli, const struct cli_args *args);
+int cli_cmd_loadpolicy(struct cli *cli, const struct cli_args *args);
+int cli_cmd_labels(struct cli *cli, const struct cli_args *args);
+int cli_cmd_audit(struct cli *cli, const struct cli_args *args);
 
 #endif

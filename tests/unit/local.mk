@@ -65,3 +65,16 @@ tests_unit_test_frame_SOURCES = tests/unit/test-frame.c
 tests_unit_test_frame_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
 tests_unit_test_frame_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_frame_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
+
+# The FLASK security server on the policy built from policy/ and the test
+# fixtures, and the label mapping parser (daemon/libflask.a).
+check_PROGRAMS += tests/unit/test-flask tests/unit/test-labels
+TESTS += tests/unit/test-flask tests/unit/test-labels
+tests_unit_test_flask_SOURCES = tests/unit/test-flask.c
+tests_unit_test_flask_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_BUILDDIR=\"$(abs_top_builddir)\"
+tests_unit_test_flask_CFLAGS = $(AM_CFLAGS) $(SEPOL_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_flask_LDADD = daemon/libflask.a $(SEPOL_STATIC_LIBS) $(CMOCKA_LIBS)
+EXTRA_tests_unit_test_flask_DEPENDENCIES = policy/skiff.policy $(TEST_POLICIES)
+tests_unit_test_labels_SOURCES = tests/unit/test-labels.c
+tests_unit_test_labels_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_labels_LDADD = daemon/libflask.a $(SEPOL_STATIC_LIBS) $(CMOCKA_LIBS)
