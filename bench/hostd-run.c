@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,7 +103,7 @@ static void child(char *const argv[], int log_fd)
     _exit(127);
 }
 
-static int spawn_hostd(const char *hostd, struct bench_hostd *h)
+static int spawn_hostd(const char *hostd, const char *conf_text, struct bench_hostd *h)
 {
     char conf[sizeof h->dir + 16], log[sizeof h->dir + 16];
     snprintf(conf, sizeof conf, "%s/hostd.conf", h->dir);
@@ -113,7 +114,21 @@ static int spawn_hostd(const char *hostd, struct bench_hostd *h)
         fprintf(stderr, "bench: %s: %s\n", conf, strerror(errno));
         return -1;
     }
+    size_t left = conf_text ? strlen(conf_text) : 0;
+    bool written = true;
+    for (const char *p = conf_text; left > 0 && written;) {
+        ssize_t n = write(fd, p, left);
+        written = n > 0;
+        if (written) {
+            p += n;
+            left -= (size_t)n;
+        }
+    }
     close(fd);
+    if (!written) {
+        fprintf(stderr, "bench: cannot write %s\n", conf);
+        return -1;
+    }
     int log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (log_fd < 0) {
         fprintf(stderr, "bench: %s: %s\n", log, strerror(errno));
@@ -162,6 +177,12 @@ static int wait_ready(struct bench_hostd *h)
 
 int bench_hostd_start(const char *hostd, const char *hv, struct bench_hostd *h)
 {
+    return bench_hostd_start_conf(hostd, hv, NULL, h);
+}
+
+int bench_hostd_start_conf(const char *hostd, const char *hv, const char *conf,
+                           struct bench_hostd *h)
+{
     *h = (struct bench_hostd){ .pid = 0 };
     /* /tmp rather than $TMPDIR: socket paths must stay under 108 bytes. */
     strcpy(h->dir, "/tmp/skiff-bench.XXXXXX");
@@ -177,7 +198,7 @@ int bench_hostd_start(const char *hostd, const char *hv, struct bench_hostd *h)
         bench_hostd_stop(h);
         return -1;
     }
-    if (spawn_hostd(hostd, h) < 0 || wait_ready(h) < 0) {
+    if (spawn_hostd(hostd, conf, h) < 0 || wait_ready(h) < 0) {
         copy_log(h);
         bench_hostd_stop(h);
         return -1;

@@ -37,6 +37,10 @@ int bench_hostd_prepare(unsigned long nofile);
  */
 int bench_hostd_start(const char *hostd, const char *hv, struct bench_hostd *h);
 
+/* The same with conf (may be NULL) as the text of its hostd.conf. */
+int bench_hostd_start_conf(const char *hostd, const char *hv, const char *conf,
+                           struct bench_hostd *h);
+
 /*
  * Stop hostd (SIGTERM, then SIGKILL), SIGKILL and reap every skiff-hv whose
  * control socket is under its state directory, and remove the directory.
