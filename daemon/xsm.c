@@ -157,9 +157,10 @@ struct xsm_target {
     int state;
 };
 
-/* Log and record a decision worth auditing; fill avc with its text. */
+/* The decision's AVC text in avc; logged and recorded when audit is set
+ * (a dontaudit rule silences an expected denial, not the denial). */
 static void audit(struct hostd *h, struct xsm_subject *s, uint32_t ssid,
-                  const struct xsm_target *t, enum xsm_perm perm, bool allowed,
+                  const struct xsm_target *t, enum xsm_perm perm, bool allowed, bool record,
                   char *avc, size_t len)
 {
     char *sctx = flask_context(ssid), *tctx = flask_context(t->sid);
@@ -176,9 +177,11 @@ static void audit(struct hostd *h, struct xsm_subject *s, uint32_t ssid,
                  tctx ? tctx : "?", xsm_class_name(xsm_perm_class(perm)), permissive);
     if (!allowed)
         h->xsm->denials++;
-    log_warn("%s", avc);
-    events_emit(h, t->uuid ? t->uuid : "", t->name ? t->name : "", tctx ? tctx : "", "avc",
-                t->state, avc);
+    if (record) {
+        log_warn("%s", avc);
+        events_emit(h, t->uuid ? t->uuid : "", t->name ? t->name : "", tctx ? tctx : "",
+                    "avc", t->state, avc);
+    }
     free(sctx);
     free(tctx);
 }
@@ -195,7 +198,7 @@ static bool check(struct call *call, const struct xsm_target *t, enum xsm_perm p
     if (d.allowed && !d.audit)
         return true;
     char avc[1024];
-    audit(h, &c->subj, ssid, t, perm, d.allowed, avc, sizeof avc);
+    audit(h, &c->subj, ssid, t, perm, d.allowed, d.audit, avc, sizeof avc);
     if (d.allowed || !h->xsm->enforcing)
         return true;
     const char *hint = ssid == FLASK_SID_UNMAPPED

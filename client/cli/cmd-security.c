@@ -100,8 +100,9 @@ static int read_file(const struct cli *cli, const char *path, size_t max, char *
     return CLI_EXIT_OK;
 }
 
-/* A request frame is at most 16 MiB (common/frame.h); a policy is far smaller. */
-#define POLICY_FILE_MAX (15U << 20)
+/* A request is one frame of at most 4 MiB (common/frame.h); a policy is
+ * far smaller (the example is a few KiB). */
+#define POLICY_FILE_MAX ((4U << 20) - 4096)
 
 int cli_cmd_loadpolicy(struct cli *cli, const struct cli_args *a)
 {
