@@ -186,27 +186,56 @@ static void audit(struct hostd *h, struct xsm_subject *s, uint32_t ssid,
     free(tctx);
 }
 
-/* The decision for one check; answers the call when it denies. */
-static bool check(struct call *call, const struct xsm_target *t, enum xsm_perm perm)
+/* One decision under flask: true to go ahead; else avc holds the denial. */
+static bool decide(struct hostd *h, struct xsm_subject *s, const struct xsm_target *t,
+                   enum xsm_perm perm, char *avc, size_t len)
 {
-    struct conn *c = call->conn;
-    struct hostd *h = c->h;
-    uint32_t ssid = xsm_subject_sid(h, &c->subj);
+    uint32_t ssid = xsm_subject_sid(h, s);
     struct flask_decision d;
     if (flask_decide(ssid, t->sid, perm, &d) < 0)
         d = (struct flask_decision){ .allowed = false, .audit = true };
     if (d.allowed && !d.audit)
         return true;
+    audit(h, s, ssid, t, perm, d.allowed, d.audit, avc, len);
+    return d.allowed || !h->xsm->enforcing;
+}
+
+/* The decision for one check; answers the call when it denies. */
+static bool check(struct call *call, const struct xsm_target *t, enum xsm_perm perm)
+{
+    struct conn *c = call->conn;
     char avc[1024];
-    audit(h, &c->subj, ssid, t, perm, d.allowed, d.audit, avc, sizeof avc);
-    if (d.allowed || !h->xsm->enforcing)
+    if (decide(c->h, &c->subj, t, perm, avc, sizeof avc))
         return true;
-    const char *hint = ssid == FLASK_SID_UNMAPPED
+    const char *hint = c->subj.sid == FLASK_SID_UNMAPPED
                            ? "; this client is not in hostd's label mapping"
                            : "";
     call_denied(call, avc, "permission denied: the security policy does not allow %s on %s%s%s%s",
                 xsm_perm_name(perm), t->kind, t->name ? " " : "", t->name ? t->name : "", hint);
     return false;
+}
+
+int xsm_check(struct hostd *h, struct xsm_subject *s, const char *label, const char *name,
+              enum xsm_perm perm, char *decision, size_t len)
+{
+    if (len > 0)
+        decision[0] = '\0';
+    if (!xsm_is_flask(h))
+        return 0;
+    enum xsm_class cls = xsm_perm_class(perm);
+    struct xsm_target t = { .kind = xsm_class_name(cls), .name = name };
+    uint32_t sid;
+    if (cls == XSM_CLASS_HOST || cls == XSM_CLASS_PEER)
+        t.sid = FLASK_SID_HOST;
+    else if (cls == XSM_CLASS_POOL)
+        t.sid = label && *label && flask_sid(label, &sid) == 0 ? sid : FLASK_SID_POOL;
+    else
+        t.sid = xsm_label_sid(label);
+    char avc[1024];
+    if (decide(h, s, &t, perm, avc, sizeof avc))
+        return 0;
+    snprintf(decision, len, "%s", avc);
+    return -EACCES;
 }
 
 /* ---- hooks ---- */

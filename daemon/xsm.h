@@ -73,6 +73,16 @@ bool xsm_pool(struct call *call, const char *pool, const char *label, enum xsm_p
 /* perm on this host (host or peer class). */
 bool xsm_host(struct call *call, enum xsm_perm perm);
 
+/*
+ * The same decision without a call, for work that is not a client request
+ * (a peer hostd's migration stream, say): 0 to go ahead, or -EACCES with
+ * the AVC text in decision (logged and recorded like any denial). label:
+ * the domain's or pool's label (NULL/"" = unlabeled, or the pool SID);
+ * ignored for host and peer permissions. name: for the log (may be NULL).
+ */
+int xsm_check(struct hostd *h, struct xsm_subject *s, const char *label, const char *name,
+              enum xsm_perm perm, char *decision, size_t len);
+
 /* ---- quiet checks (no answer, no log): filters for list, events ---- */
 /* May the client see (getinfo) a domain with this label? */
 bool xsm_may_see(struct conn *c, const char *label);
