@@ -8,6 +8,7 @@ edit_paths = $(SED) \
 	-e 's|@bindir[@]|$(bindir)|g' \
 	-e 's|@statedir[@]|$(localstatedir)/lib/skiff|g' \
 	-e 's|@rundir[@]|$(runstatedir)/skiff|g' \
+	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 	-e 's|@policydir[@]|$(pkgdatadir)/policy|g'
 
 # The unit: Type=notify, monitors survive a restart of the service. Its

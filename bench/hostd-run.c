@@ -7,9 +7,9 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,24 +108,16 @@ static int spawn_hostd(const char *hostd, const char *conf_text, struct bench_ho
     char conf[sizeof h->dir + 16], log[sizeof h->dir + 16];
     snprintf(conf, sizeof conf, "%s/hostd.conf", h->dir);
     snprintf(log, sizeof log, "%s/hostd.log", h->dir);
-    /* An empty configuration: nothing from the host's /etc leaks in. */
+    /* Only conf_text: nothing from the host's /etc leaks in. */
     int fd = open(conf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
         fprintf(stderr, "bench: %s: %s\n", conf, strerror(errno));
         return -1;
     }
-    size_t left = conf_text ? strlen(conf_text) : 0;
-    bool written = true;
-    for (const char *p = conf_text; left > 0 && written;) {
-        ssize_t n = write(fd, p, left);
-        written = n > 0;
-        if (written) {
-            p += n;
-            left -= (size_t)n;
-        }
-    }
+    size_t clen = strlen(conf_text);
+    bool ok = write(fd, conf_text, clen) == (ssize_t)clen;
     close(fd);
-    if (!written) {
+    if (!ok) {
         fprintf(stderr, "bench: cannot write %s\n", conf);
         return -1;
     }
@@ -177,10 +169,10 @@ static int wait_ready(struct bench_hostd *h)
 
 int bench_hostd_start(const char *hostd, const char *hv, struct bench_hostd *h)
 {
-    return bench_hostd_start_conf(hostd, hv, NULL, h);
+    return bench_hostd_start_conf(hostd, hv, "", h);
 }
 
-int bench_hostd_start_conf(const char *hostd, const char *hv, const char *conf,
+int bench_hostd_start_conf(const char *hostd, const char *hv, const char *conf_text,
                            struct bench_hostd *h)
 {
     *h = (struct bench_hostd){ .pid = 0 };
@@ -198,7 +190,7 @@ int bench_hostd_start_conf(const char *hostd, const char *hv, const char *conf,
         bench_hostd_stop(h);
         return -1;
     }
-    if (spawn_hostd(hostd, conf, h) < 0 || wait_ready(h) < 0) {
+    if (spawn_hostd(hostd, conf_text, h) < 0 || wait_ready(h) < 0) {
         copy_log(h);
         bench_hostd_stop(h);
         return -1;

@@ -36,9 +36,8 @@ int bench_hostd_prepare(unsigned long nofile);
  * undone. 0 or -1.
  */
 int bench_hostd_start(const char *hostd, const char *hv, struct bench_hostd *h);
-
-/* The same with conf (may be NULL) as the text of its hostd.conf. */
-int bench_hostd_start_conf(const char *hostd, const char *hv, const char *conf,
+/* The same with conf_text as its hostd.conf. */
+int bench_hostd_start_conf(const char *hostd, const char *hv, const char *conf_text,
                            struct bench_hostd *h);
 
 /*

@@ -23,7 +23,8 @@ BENCH_HYPERCALLS = 20000
 bench_guests = bench/quiet.hvt bench/first-puts.hvt bench/walltime.hvt bench/walltime0.hvt \
 	bench/idle.hvt
 bench_built = bench/mkbenchguest$(EXEEXT) bench/kvm-bare$(EXEEXT) \
-	bench/hv-startup$(EXEEXT) bench/hv-hypercall$(EXEEXT) bench/hostd-api$(EXEEXT)
+	bench/hv-startup$(EXEEXT) bench/hv-hypercall$(EXEEXT) bench/hostd-api$(EXEEXT) \
+	bench/tls-rate$(EXEEXT)
 CLEANFILES += $(bench_built) $(bench_guests) bench/rows.tsv bench/results.json \
 	bench/rows-hostd.tsv bench/results-hostd.json
 
@@ -38,6 +39,7 @@ bench: hypervisor/monitor/skiff-hv$(EXEEXT) $(bench_built)
 	    bench $(BENCH_HYPERCALL_RUNS) >> bench/rows.tsv
 	@echo "bench: hostd and API, up to $(BENCH_DOMAINS) domains..." >&2
 	@st=0; $(bench_hostd_run) >> bench/rows.tsv || st=$$?; \
+	$(bench_tls_run) >> bench/rows.tsv || st=$$?; \
 	$(AWK) -v json=bench/results.json -f $(srcdir)/bench/report.awk bench/rows.tsv && \
 	exit $$st
 .PHONY: bench
@@ -67,11 +69,25 @@ bench_hostd_run = bench/hostd-api daemon/hostd$(EXEEXT) \
 	$(BENCH_HOSTD_RUNS)
 bench: $(bench_hostd_deps)
 
+# --- mutual TLS: tls-rate.c says what it measures. ---------------------
+EXTRA_PROGRAMS += bench/tls-rate
+bench_tls_rate_SOURCES = bench/tls-rate.c bench/hostd-run.c bench/hostd-run.h \
+	bench/rpc-rate.c bench/rpc-rate.h $(bench_common)
+bench_tls_rate_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS) -I$(top_srcdir)/client/include
+bench_tls_rate_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(OPENSSL_CFLAGS)
+bench_tls_rate_LDADD = client/libskiff.la $(COMMON_LIBS) $(TLS_LIBS) -lpthread
+BENCH_TLS_SECONDS = 2
+bench_tls_run = bench/tls-rate daemon/hostd$(EXEEXT) hypervisor/monitor/skiff-hv$(EXEEXT) \
+	$(srcdir)/client/skiff-pki $(abs_builddir)/hypervisor/examples/ticker.hvt \
+	$(BENCH_TLS_SECONDS)
+
 # Only these rows, with their own JSON: for working on hostd.
-bench-hostd: $(bench_hostd_deps) bench/mkbenchguest$(EXEEXT) bench/hostd-api$(EXEEXT)
+bench-hostd: $(bench_hostd_deps) bench/mkbenchguest$(EXEEXT) bench/hostd-api$(EXEEXT) \
+	bench/tls-rate$(EXEEXT)
 	@bench/mkbenchguest bench $(BENCH_HYPERCALLS)
 	@echo "bench: hostd and API, up to $(BENCH_DOMAINS) domains..." >&2
 	@st=0; $(bench_hostd_run) > bench/rows-hostd.tsv || st=$$?; \
+	$(bench_tls_run) >> bench/rows-hostd.tsv || st=$$?; \
 	$(AWK) -v json=bench/results-hostd.json -f $(srcdir)/bench/report.awk \
 	    bench/rows-hostd.tsv && exit $$st
 .PHONY: bench-hostd

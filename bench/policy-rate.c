@@ -27,7 +27,7 @@
 /* Start a hostd with conf and define the domain "p" in it. */
 static int start_one(const struct api_opts *o, const char *conf, struct bench_hostd *h)
 {
-    if (bench_hostd_start_conf(o->hostd, o->hv, conf, h) < 0)
+    if (bench_hostd_start_conf(o->hostd, o->hv, conf ? conf : "", h) < 0)
         return -1;
     struct skiff_conn *c;
     struct skiff_error err;

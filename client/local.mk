@@ -17,14 +17,17 @@ client_libskiff_la_SOURCES = \
 	client/lib/ops.c \
 	client/lib/security.c \
 	client/lib/stream.c \
+	client/lib/tls.c \
 	client/lib/uri.c client/lib/uri.h \
-	common/frame.c common/frame.h
+	common/frame.c common/frame.h \
+	common/tls.c common/tls.h
 nodist_client_libskiff_la_SOURCES = proto/skiff.pb-c.c proto/skiff.pb-c.h
 CLIENT_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS) -I$(top_srcdir)/client/include \
 	-I$(top_srcdir)/client/lib
-client_libskiff_la_CPPFLAGS = $(CLIENT_CPPFLAGS)
-client_libskiff_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
-client_libskiff_la_LIBADD = $(PROTOBUF_C_LIBS)
+client_libskiff_la_CPPFLAGS = $(CLIENT_CPPFLAGS) \
+	-DSKIFF_PKI_ROOT_DIR=\"$(sysconfdir)/skiff/pki\"
+client_libskiff_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(OPENSSL_CFLAGS)
+client_libskiff_la_LIBADD = $(PROTOBUF_C_LIBS) $(TLS_LIBS)
 client_libskiff_la_LDFLAGS = -version-info 0:0:0 -no-undefined \
 	-Wl,--version-script=$(top_srcdir)/client/libskiff.map
 EXTRA_client_libskiff_la_DEPENDENCIES = client/libskiff.map
@@ -55,3 +58,6 @@ client_cli_libskiffcli_a_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 client_skiff_SOURCES = client/cli/main.c
 client_skiff_CPPFLAGS = $(CLIENT_CPPFLAGS)
 client_skiff_LDADD = client/cli/libskiffcli.a client/libskiff.la $(COMMON_LIBS)
+
+# skiff-pki: a small CA on the openssl command line, for listen_tls and tls://.
+dist_bin_SCRIPTS = client/skiff-pki

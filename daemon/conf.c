@@ -12,8 +12,10 @@
 
 static const char *const known_keys[] = {
     "state_dir", "listen_unix", "monitor", "group", "shutdown_grace_ms", "log_level",
-    "metrics_listen", "metrics_allow_remote", "security_module", "policy", "labels",
-    "enforcing", NULL,
+    "metrics_listen", "metrics_allow_remote",
+    "listen_tls", "tls_cert", "tls_key", "tls_ca", "tls_allow", "tls_handshake_timeout_ms",
+    "security_module", "policy", "labels", "enforcing",
+    NULL,
 };
 
 static void warn_cb(void *ctx, const char *msg)
@@ -36,6 +38,62 @@ static int set_str(const struct skiff_cfg *cfg, const char *key, char **field, c
         return -ENOMEM;
     free(*field);
     *field = copy;
+    return 0;
+}
+
+int conf_strv_add(char ***v, size_t *n, const char *s)
+{
+    char *copy = strdup(s);
+    char **grown = copy ? realloc(*v, sizeof **v * (*n + 1)) : NULL;
+    if (grown == NULL) {
+        free(copy);
+        return -ENOMEM;
+    }
+    grown[(*n)++] = copy;
+    *v = grown;
+    return 0;
+}
+
+void conf_strv_free(char ***v, size_t *n)
+{
+    for (size_t i = 0; i < *n; i++)
+        free((*v)[i]);
+    free(*v);
+    *v = NULL;
+    *n = 0;
+}
+
+/* key = "one" or key = ["one", "two"]: replaces *v. */
+static int set_strv(const struct skiff_cfg *cfg, const char *key, char ***v, size_t *n,
+                    bool *given, const char *path)
+{
+    const struct skiff_cfg_entry *e = skiff_cfg_get(cfg, key);
+    if (e == NULL)
+        return 0;
+    char **fresh = NULL;
+    size_t nfresh = 0;
+    const struct skiff_cfg_value *items = &e->value;
+    size_t count = 1;
+    if (e->value.type == SKIFF_CFG_LIST) {
+        items = e->value.items;
+        count = e->value.n_items;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (items[i].type != SKIFF_CFG_STRING) {
+            log_err("%s:%d: %s must be a string or a list of strings", path, e->line, key);
+            conf_strv_free(&fresh, &nfresh);
+            return -EINVAL;
+        }
+        if (conf_strv_add(&fresh, &nfresh, items[i].str) < 0) {
+            conf_strv_free(&fresh, &nfresh);
+            return -ENOMEM;
+        }
+    }
+    conf_strv_free(v, n);
+    *v = fresh;
+    *n = nfresh;
+    if (given != NULL)
+        *given = true;
     return 0;
 }
 
@@ -62,7 +120,14 @@ int conf_load(const char *path, bool required, struct hostd_conf *conf)
         (rc = set_str(cfg, "metrics_listen", &conf->metrics_listen, path)) < 0 ||
         (rc = set_str(cfg, "security_module", &conf->security_module, path)) < 0 ||
         (rc = set_str(cfg, "policy", &conf->policy, path)) < 0 ||
-        (rc = set_str(cfg, "labels", &conf->labels, path)) < 0)
+        (rc = set_str(cfg, "labels", &conf->labels, path)) < 0 ||
+        (rc = set_str(cfg, "tls_cert", &conf->tls_cert, path)) < 0 ||
+        (rc = set_str(cfg, "tls_key", &conf->tls_key, path)) < 0 ||
+        (rc = set_str(cfg, "tls_ca", &conf->tls_ca, path)) < 0 ||
+        (rc = set_strv(cfg, "listen_tls", &conf->listen_tls, &conf->n_listen_tls, NULL,
+                       path)) < 0 ||
+        (rc = set_strv(cfg, "tls_allow", &conf->tls_allow, &conf->n_tls_allow,
+                       &conf->tls_allow_set, path)) < 0)
         goto out;
     bool enforcing;
     rc = skiff_cfg_bool(cfg, "enforcing", &enforcing);
@@ -78,6 +143,18 @@ int conf_load(const char *path, bool required, struct hostd_conf *conf)
         goto out;
     }
     long long ms;
+    rc = skiff_cfg_int(cfg, "tls_handshake_timeout_ms", &ms);
+    if (rc == 0) {
+        if (ms < 1 || ms > 600000) {
+            log_err("%s: tls_handshake_timeout_ms must be 1-600000", path);
+            rc = -EINVAL;
+            goto out;
+        }
+        conf->tls_handshake_timeout_ms = (uint32_t)ms;
+    } else if (rc != -ENOENT) {
+        log_err("%s: tls_handshake_timeout_ms must be an integer", path);
+        goto out;
+    }
     rc = skiff_cfg_int(cfg, "shutdown_grace_ms", &ms);
     if (rc == 0) {
         if (ms < 1 || ms > 3600000) {
@@ -111,5 +188,10 @@ void conf_clear(struct hostd_conf *conf)
     free(conf->security_module);
     free(conf->policy);
     free(conf->labels);
+    conf_strv_free(&conf->listen_tls, &conf->n_listen_tls);
+    free(conf->tls_cert);
+    free(conf->tls_key);
+    free(conf->tls_ca);
+    conf_strv_free(&conf->tls_allow, &conf->n_tls_allow);
     memset(conf, 0, sizeof *conf);
 }

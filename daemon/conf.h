@@ -3,6 +3,7 @@
 #define SKIFF_HOSTD_CONF_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct hostd_conf;
 
@@ -12,5 +13,8 @@ struct hostd_conf;
  * is an error only when required. */
 int conf_load(const char *path, bool required, struct hostd_conf *conf);
 void conf_clear(struct hostd_conf *conf);
+/* Lists of strings (listen_tls, tls_allow): append a copy; free all. */
+int conf_strv_add(char ***v, size_t *n, const char *s);
+void conf_strv_free(char ***v, size_t *n);
 
 #endif

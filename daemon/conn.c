@@ -21,6 +21,7 @@
 #include "hostd.h"
 #include "log.h"
 #include "rpc.h"
+#include "tls_server.h"
 
 /* Stop reading a client's requests while this much output waits for it. */
 #define OUTPUT_PAUSE (8U << 20)
@@ -47,6 +48,7 @@ static void conn_free(struct conn *c)
     if (c->bev != NULL)
         bufferevent_free(c->bev);   /* BEV_OPT_CLOSE_ON_FREE closes the socket */
     log_debug("client %u: closed", c->serial);
+    free(c->identity);
     free(c);
 }
 
@@ -118,7 +120,7 @@ int conn_send(struct conn *c, const Skiff__V1__ServerMessage *m)
      * registration round (two epoll_ctl and a wake-up) per reply. */
     size_t sent = 0;
     struct evbuffer *out = bufferevent_get_output(c->bev);
-    if (evbuffer_get_length(out) == 0) {
+    if (c->transport == CONN_UNIX && evbuffer_get_length(out) == 0) {
         ssize_t n = send(bufferevent_getfd(c->bev), buf, size, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n > 0)
             sent = (size_t)n;
@@ -171,8 +173,8 @@ static void protocol_error(struct conn *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    log_info("client %u (pid %ld uid %ld): %s; closing", c->serial, (long)c->pid,
-             (long)c->uid, msg);
+    char who[CONN_WHO_MAX];
+    log_info("client %u (%s): %s; closing", c->serial, conn_who(c, who, sizeof who), msg);
     if (!c->hello_done) {
         send_hello_reply(c, SKIFF__V1__ERROR_CODE__PROTOCOL, msg);
     } else {
@@ -192,10 +194,16 @@ static void protocol_error(struct conn *c, const char *fmt, ...)
 static void handle_message(struct conn *c, Skiff__V1__ClientMessage *m)
 {
     if (c->denied) {
-        send_hello_reply(c, SKIFF__V1__ERROR_CODE__DENIED,
-                         c->h->have_group ? "permission denied: only root and members of "
-                                            "the configured group may use hostd"
-                                          : "permission denied: only root may use hostd");
+        char msg[CONN_WHO_MAX + 128];
+        if (c->transport == CONN_TLS)
+            snprintf(msg, sizeof msg, "permission denied: certificate subject '%s' is not "
+                     "in hostd's tls_allow list", c->identity ? c->identity : "");
+        else
+            snprintf(msg, sizeof msg, "%s", c->h->have_group
+                         ? "permission denied: only root and members of the configured "
+                           "group may use hostd"
+                         : "permission denied: only root may use hostd");
+        send_hello_reply(c, SKIFF__V1__ERROR_CODE__DENIED, msg);
         conn_close(c);
         return;
     }
@@ -283,39 +291,83 @@ static void write_cb(struct bufferevent *bev, void *arg)
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
     struct conn *c = arg;
-    if (what & BEV_EVENT_ERROR)
+    if (what & BEV_EVENT_CONNECTED) {   /* a TLS handshake is done */
+        if (tls_conn_ready(c) < 0) {
+            c->closing = true;
+            conn_free(c);
+        }
+        return;
+    }
+    if (c->transport == CONN_TLS && c->identity == NULL)
+        tls_conn_failed(c, what);
+    else if (what & BEV_EVENT_ERROR)
         log_debug("client %u: %s", c->serial, strerror(EVUTIL_SOCKET_ERROR()));
     /* EOF or error: nothing more can be sent either. */
     c->closing = true;
     conn_free(c);
 }
 
-int conn_new(struct hostd *h, int fd, uid_t uid, gid_t gid, pid_t pid)
+/* What both transports share once the bufferevent exists. */
+static struct conn *conn_attach(struct hostd *h, struct bufferevent *bev)
 {
     struct conn *c = calloc(1, sizeof *c);
     if (c == NULL) {
-        close(fd);
-        return -ENOMEM;
+        bufferevent_free(bev);
+        return NULL;
     }
     c->h = h;
-    c->uid = uid;
-    c->gid = gid;
-    c->pid = pid;
-    c->subj = (struct xsm_subject){ .uid = uid, .gid = gid, .pid = pid };
+    c->bev = bev;
     c->serial = ++next_serial;
     list_init(&c->calls);
-    c->bev = bufferevent_socket_new(h->base, fd, BEV_OPT_CLOSE_ON_FREE);
-    if (c->bev == NULL) {
-        close(fd);
-        free(c);
-        return -ENOMEM;
-    }
     list_add_tail(&h->conns, &c->link);
     /* Never buffer more than one maximal frame of input. */
     bufferevent_setwatermark(c->bev, EV_READ, 0, SKIFF_FRAME_HEADER + SKIFF_FRAME_MAX);
     bufferevent_setwatermark(c->bev, EV_WRITE, OUTPUT_PAUSE / 2, 0);
     bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    return c;
+}
+
+struct conn *conn_new_tls(struct hostd *h, struct bufferevent *bev, const char *peer)
+{
+    struct conn *c = conn_attach(h, bev);
+    if (c == NULL)
+        return NULL;
+    c->transport = CONN_TLS;
+    c->uid = (uid_t)-1;
+    c->gid = (gid_t)-1;
+    /* Its identity, the certificate subject, comes with the handshake. */
+    c->subj = (struct xsm_subject){ .uid = c->uid, .gid = c->gid };
+    snprintf(c->peer, sizeof c->peer, "%s", peer);
+    log_debug("client %u: TLS connection from %s", c->serial, c->peer);
+    return c;
+}
+
+const char *conn_who(const struct conn *c, char *buf, size_t len)
+{
+    if (c->transport == CONN_TLS)
+        snprintf(buf, len, "'%s' at %s", c->identity ? c->identity : "(no certificate yet)",
+                 c->peer);
+    else
+        snprintf(buf, len, "pid %ld uid %ld", (long)c->pid, (long)c->uid);
+    return buf;
+}
+
+int conn_new(struct hostd *h, int fd, uid_t uid, gid_t gid, pid_t pid)
+{
+    struct bufferevent *bev = bufferevent_socket_new(h->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (bev == NULL) {
+        close(fd);
+        return -ENOMEM;
+    }
+    struct conn *c = conn_attach(h, bev);
+    if (c == NULL)
+        return -ENOMEM;
+    c->transport = CONN_UNIX;
+    c->uid = uid;
+    c->gid = gid;
+    c->pid = pid;
+    c->subj = (struct xsm_subject){ .uid = uid, .gid = gid, .pid = pid };
     log_debug("client %u: connected (pid %ld uid %ld gid %ld)", c->serial, (long)pid,
               (long)uid, (long)gid);
     return 0;

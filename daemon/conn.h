@@ -12,6 +12,7 @@
 #define SKIFF_HOSTD_CONN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -23,14 +24,27 @@ struct hostd;
 struct bufferevent;
 struct domain;
 
+/* How a client reached hostd, which decides what its identity is. */
+enum conn_transport {
+    CONN_UNIX,                 /* the local socket: uid/gid/pid from SO_PEERCRED */
+    CONN_TLS,                  /* mutual TLS: identity = the client certificate's subject */
+};
+
 struct conn {
     struct hostd *h;
     struct bufferevent *bev;
     struct list link;          /* in hostd.conns */
     struct list calls;         /* struct call.conn_link */
+    enum conn_transport transport;
+    /* Who the client is. UNIX: uid, gid, pid (identity NULL). TLS: uid and
+     * gid are (uid_t)-1/(gid_t)-1, pid 0, and identity is the verified
+     * certificate subject in RFC 2253 form ("CN=alice,O=Skiff"), set once
+     * the handshake is done (NULL before: no request is read until then). */
     uid_t uid;
     gid_t gid;
     pid_t pid;
+    char *identity;
+    char peer[64];             /* TLS: the client's "ADDR:PORT" ("[ADDR6]:PORT"); UNIX: "" */
     struct xsm_subject subj;   /* who it is, for the security hooks */
     unsigned serial;           /* for log lines */
     bool hello_done;
@@ -52,8 +66,15 @@ struct call {
     uint32_t grace_ms;         /* shutdown: then destroy */
 };
 
-/* Take over an accepted, authorised socket. */
+/* Take over an accepted UNIX socket. */
 int conn_new(struct hostd *h, int fd, uid_t uid, gid_t gid, pid_t pid);
+/* Take over a bufferevent on an accepted TLS socket (the handshake still
+ * running; tls_server.c's hooks run when it ends). NULL: out of memory,
+ * bev freed. */
+struct conn *conn_new_tls(struct hostd *h, struct bufferevent *bev, const char *peer);
+#define CONN_WHO_MAX 512
+/* For log lines: "pid 12 uid 0" or "'CN=alice,O=Skiff' at 127.0.0.1:5555". */
+const char *conn_who(const struct conn *c, char *buf, size_t len);
 /* Send what is queued, then close. Safe to call more than once. */
 void conn_close(struct conn *c);
 void conn_close_all(struct hostd *h);

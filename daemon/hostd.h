@@ -18,6 +18,7 @@ struct store;
 struct domain;
 struct metrics;
 struct xsm;
+struct tls_server;
 
 /* Request op field numbers (skiff.v1.Request) below this are counted;
  * index 0 counts unknown ops. */
@@ -36,6 +37,14 @@ struct hostd_conf {
     char *policy;                /* flask: the binary policy; NULL = the installed one */
     char *labels;                /* flask: the label mapping; NULL = the installed one */
     int enforcing;               /* flask: 1 enforcing (default), 0 permissive */
+    /* Remote clients over mutual TLS (tls_server.c). */
+    char **listen_tls;           /* "ADDR:PORT" / "[ADDR6]:PORT"; none: no TLS listener */
+    size_t n_listen_tls;
+    char *tls_cert, *tls_key, *tls_ca;   /* NULL: the defaults under SYSCONFDIR/pki */
+    char **tls_allow;            /* certificate subjects that may connect; none: any the CA signed */
+    size_t n_tls_allow;
+    bool tls_allow_set;          /* tls_allow given (an empty list allows nobody) */
+    uint32_t tls_handshake_timeout_ms;   /* 0: the default */
 };
 
 struct domtab {
@@ -50,6 +59,7 @@ struct hostd {
     struct hostd_conf conf;
     const char *config_path;
     bool config_explicit;         /* --config given: a missing file is an error */
+    bool tls_allow_from_args;     /* --tls-allow given: SIGHUP keeps it */
     struct store *store;
     int lock_fd;
     bool have_group;
@@ -65,6 +75,7 @@ struct hostd {
     struct event *watchdog;
     int status_running;           /* last count told to systemd */
     struct metrics *metrics;      /* the HTTP metrics endpoint, NULL when off */
+    struct tls_server *tls;       /* the TLS listeners, NULL when off */
     uint64_t rpc_requests[HOSTD_RPC_OPS];   /* requests served, by op */
     struct xsm *xsm;              /* the security module (xsm.c) */
     bool quitting;

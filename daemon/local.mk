@@ -7,6 +7,7 @@ daemon_hostd_SOURCES = \
 	daemon/systemd.c daemon/systemd.h \
 	daemon/util.c daemon/util.h daemon/list.h \
 	daemon/server.c daemon/server.h \
+	daemon/tls_server.c daemon/tls_server.h \
 	daemon/conn.c daemon/conn.h \
 	daemon/rpc.c daemon/rpc.h \
 	daemon/events.c daemon/events.h \
@@ -25,9 +26,11 @@ daemon_hostd_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS) \
 	-DSKIFF_SYSCONFDIR=\"$(sysconfdir)/skiff\" \
 	-DSKIFF_POLICYDIR=\"$(pkgdatadir)/policy\"
 daemon_hostd_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBEVENT_CFLAGS) \
-	$(SQLITE_CFLAGS) $(SYSTEMD_CFLAGS) $(SEPOL_CFLAGS)
+	$(SQLITE_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBEVENT_OPENSSL_CFLAGS) $(OPENSSL_CFLAGS) \
+	$(SEPOL_CFLAGS)
 daemon_hostd_LDADD = daemon/libstore.a daemon/libflask.a $(COMMON_LIBS) $(LIBEVENT_LIBS) \
-	$(SQLITE_LIBS) $(SYSTEMD_LIBS) $(PROTOBUF_C_LIBS) $(SEPOL_STATIC_LIBS)
+	$(SQLITE_LIBS) $(SYSTEMD_LIBS) $(PROTOBUF_C_LIBS) $(LIBEVENT_OPENSSL_LIBS) $(TLS_LIBS) \
+	$(SEPOL_STATIC_LIBS)
 
 # The systemd unit and the default configuration: packaging.mk.
 

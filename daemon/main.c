@@ -26,6 +26,7 @@
 #include "metrics.h"
 #include "monitor.h"
 #include "server.h"
+#include "tls_server.h"
 #include "store.h"
 #include "systemd.h"
 #include "util.h"
@@ -47,6 +48,9 @@
 struct options {
     bool foreground;
     const char *state_dir, *config, *listen, *log_level, *metrics_listen;
+    const char *tls_cert, *tls_key, *tls_ca;
+    char **listen_tls, **tls_allow;       /* repeatable: replace hostd.conf's lists */
+    size_t n_listen_tls, n_tls_allow;
 };
 
 static void usage(FILE *f)
@@ -66,9 +70,21 @@ static void usage(FILE *f)
             "      --metrics-listen ADDR:PORT\n"
             "                          serve Prometheus metrics on http://ADDR:PORT/metrics\n"
             "                          (PORT alone: 127.0.0.1; port 0: any free port)\n"
+            "      --listen-tls ADDR:PORT\n"
+            "                          also serve remote clients over mutual TLS on\n"
+            "                          ADDR:PORT or [ADDR6]:PORT (repeatable; port 0:\n"
+            "                          any free port, see STATE_DIR/tls.ports)\n"
+            "      --tls-cert FILE     hostd's certificate (default %s/pki/host.pem)\n"
+            "      --tls-key FILE      its private key (default %s/pki/host-key.pem)\n"
+            "      --tls-ca FILE       the CA clients' certificates must chain to\n"
+            "                          (default %s/pki/ca.pem)\n"
+            "      --tls-allow SUBJECT a client certificate subject that may connect,\n"
+            "                          e.g. CN=alice,O=Skiff (repeatable; default: any\n"
+            "                          certificate the CA signed)\n"
             "  -V, --version           show the version and exit\n"
             "  -h, --help              show this help and exit\n",
-            SKIFF_STATEDIR, SKIFF_SYSCONFDIR, SKIFF_RUNDIR);
+            SKIFF_STATEDIR, SKIFF_SYSCONFDIR, SKIFF_RUNDIR, SKIFF_SYSCONFDIR,
+            SKIFF_SYSCONFDIR, SKIFF_SYSCONFDIR);
 }
 
 /* 0: run; 1: exit 0 (help/version); -1: usage error. */
@@ -81,6 +97,11 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "listen-unix", required_argument, NULL, 'l' },
         { "log-level", required_argument, NULL, 'L' },
         { "metrics-listen", required_argument, NULL, 'M' },
+        { "listen-tls", required_argument, NULL, 'T' },
+        { "tls-cert", required_argument, NULL, 'C' },
+        { "tls-key", required_argument, NULL, 'K' },
+        { "tls-ca", required_argument, NULL, 'A' },
+        { "tls-allow", required_argument, NULL, 'W' },
         { "version", no_argument, NULL, 'V' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -94,6 +115,17 @@ static int parse_args(int argc, char **argv, struct options *o)
         case 'l': o->listen = optarg; break;
         case 'L': o->log_level = optarg; break;
         case 'M': o->metrics_listen = optarg; break;
+        case 'C': o->tls_cert = optarg; break;
+        case 'K': o->tls_key = optarg; break;
+        case 'A': o->tls_ca = optarg; break;
+        case 'T':
+        case 'W':
+            if (conf_strv_add(c == 'T' ? &o->listen_tls : &o->tls_allow,
+                              c == 'T' ? &o->n_listen_tls : &o->n_tls_allow, optarg) < 0) {
+                fprintf(stderr, "hostd: out of memory\n");
+                return -1;
+            }
+            break;
         case 'V': printf("%s\n", HOSTD_VERSION_STRING); return 1;
         case 'h': usage(stdout); return 1;
         default: usage(stderr); return -1;
@@ -137,6 +169,23 @@ static int configure(struct hostd *h, const struct options *o)
         log_set_level(c->log_level);
     if (o->metrics_listen != NULL && replace(&c->metrics_listen, o->metrics_listen) < 0)
         return -ENOMEM;
+    if ((o->tls_cert != NULL && replace(&c->tls_cert, o->tls_cert) < 0) ||
+        (o->tls_key != NULL && replace(&c->tls_key, o->tls_key) < 0) ||
+        (o->tls_ca != NULL && replace(&c->tls_ca, o->tls_ca) < 0))
+        return -ENOMEM;
+    if (o->n_listen_tls > 0) {
+        conf_strv_free(&c->listen_tls, &c->n_listen_tls);
+        for (size_t i = 0; i < o->n_listen_tls; i++)
+            if (conf_strv_add(&c->listen_tls, &c->n_listen_tls, o->listen_tls[i]) < 0)
+                return -ENOMEM;
+    }
+    if (o->n_tls_allow > 0) {
+        conf_strv_free(&c->tls_allow, &c->n_tls_allow);
+        c->tls_allow_set = true;
+        for (size_t i = 0; i < o->n_tls_allow; i++)
+            if (conf_strv_add(&c->tls_allow, &c->n_tls_allow, o->tls_allow[i]) < 0)
+                return -ENOMEM;
+    }
     bool dir_given = o->state_dir != NULL || c->state_dir != NULL;
     if (o->state_dir != NULL && replace(&c->state_dir, o->state_dir) < 0)
         return -ENOMEM;
@@ -258,7 +307,8 @@ static void chld_cb(evutil_socket_t sig, short what, void *arg)
     monitor_reap_children(arg);
 }
 
-/* SIGHUP: re-read what can change at run time (log level, grace, group). */
+/* SIGHUP: re-read what can change at run time (log level, grace, group,
+ * tls_allow unless given on the command line). */
 static void hup_cb(evutil_socket_t sig, short what, void *arg)
 {
     struct hostd *h = arg;
@@ -276,6 +326,14 @@ static void hup_cb(evutil_socket_t sig, short what, void *arg)
     h->conf.group = fresh.group;
     fresh.group = NULL;
     server_resolve_group(h);
+    if (!h->tls_allow_from_args) {
+        conf_strv_free(&h->conf.tls_allow, &h->conf.n_tls_allow);
+        h->conf.tls_allow = fresh.tls_allow;
+        h->conf.n_tls_allow = fresh.n_tls_allow;
+        h->conf.tls_allow_set = fresh.tls_allow_set;
+        fresh.tls_allow = NULL;
+        fresh.n_tls_allow = 0;
+    }
     conf_clear(&fresh);
     log_info("SIGHUP: configuration reloaded from %s", h->config_path);
 }
@@ -342,6 +400,7 @@ static void detach_done(struct hostd *h, int fd)
 static void cleanup(struct hostd *h)
 {
     server_stop(h);
+    tls_server_stop(h);
     metrics_stop(h);
     conn_close_all(h);
     monitor_disconnect_all(h);
@@ -371,8 +430,11 @@ int main(int argc, char **argv)
 
     log_init();
     rc = parse_args(argc, argv, &o);
-    if (rc != 0)
+    if (rc != 0) {
+        conf_strv_free(&o.listen_tls, &o.n_listen_tls);
+        conf_strv_free(&o.tls_allow, &o.n_tls_allow);
         return rc > 0 ? 0 : 2;
+    }
     list_init(&h->conns);
     list_init(&h->event_subs);
     list_init(&h->zombies);
@@ -380,7 +442,11 @@ int main(int argc, char **argv)
         log_err("out of memory");
         return 1;
     }
-    if (configure(h, &o) < 0)
+    h->tls_allow_from_args = o.n_tls_allow > 0;
+    rc = configure(h, &o);
+    conf_strv_free(&o.listen_tls, &o.n_listen_tls);
+    conf_strv_free(&o.tls_allow, &o.n_tls_allow);
+    if (rc < 0)
         goto fail;
     if (!o.foreground) {
         ready_fd = daemonize();
@@ -423,6 +489,8 @@ int main(int argc, char **argv)
     if (metrics_start(h) < 0)
         goto fail;
     if (server_listen(h) < 0)
+        goto fail;
+    if (tls_server_start(h) < 0)
         goto fail;
     systemd_watchdog_start(h);
     log_info("%s ready (state %s, monitor %s)", HOSTD_VERSION_STRING, h->conf.state_dir,

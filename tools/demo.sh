@@ -9,6 +9,7 @@ hv=$b/hypervisor/monitor/skiff-hv
 ex=$b/hypervisor/examples
 skiff=$b/client/skiff
 state=$b/demo-state
+pki_tool=$(cd "$(dirname "$0")/.." && pwd)/client/skiff-pki
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
@@ -38,7 +39,15 @@ head -c 100 "$ex/hello.hvt" > "$tmp/truncated.hvt"
 
 say "hostd: the management daemon, on an embedded state directory"
 rm -rf "$state"
-SKIFF_HV=$hv "$b/daemon/hostd" --foreground --state-dir "$state" 2>"$tmp/hostd.log" &
+# A CA, a certificate for this host and one for a remote user, so hostd
+# also serves remote clients over mutual TLS on loopback.
+sh "$pki_tool" init "$tmp/pki" >/dev/null
+sh "$pki_tool" host "$tmp/pki" localhost --ip 127.0.0.1 >/dev/null
+sh "$pki_tool" client "$tmp/pki" demo >/dev/null
+SKIFF_HV=$hv "$b/daemon/hostd" --foreground --state-dir "$state" \
+    --listen-tls 127.0.0.1:0 --tls-cert "$tmp/pki/host-localhost.pem" \
+    --tls-key "$tmp/pki/host-localhost-key.pem" --tls-ca "$tmp/pki/ca.pem" \
+    2>"$tmp/hostd.log" &
 hostd_pid=$!
 export SKIFF_URI="unix://$state/hostd.sock"
 for _ in $(seq 100); do "$skiff" list >/dev/null 2>&1 && break; sleep 0.05; done
@@ -63,6 +72,12 @@ run "$skiff" define "$tmp/ticker.cfg"
 run "$skiff" create "$tmp/hello.cfg"
 sleep 0.3
 run "$skiff" list -l
+
+say "a remote client: the same list over mutual TLS (certificate CN=demo,O=Skiff)"
+tls_uri="tls://$(head -n 1 "$state/tls.ports")"
+run env SKIFF_TLS_CA="$tmp/pki/ca.pem" SKIFF_TLS_CERT="$tmp/pki/client-demo.pem" \
+    SKIFF_TLS_KEY="$tmp/pki/client-demo-key.pem" "$skiff" -c "$tls_uri" list
+grep "TLS client '" "$tmp/hostd.log" | sed 's/^.*info: /hostd log: /'
 
 say "start ticker, watch its console for a moment"
 run "$skiff" start ticker

@@ -22,6 +22,8 @@ static const char *hint(const struct skiff_error *err)
 {
     switch (err->code) {
     case SKIFF_ERR_CONNECT:
+        if (err->sys_errno == 0)   /* TLS: the message says what is wrong */
+            return "";
         if (err->sys_errno == EACCES || err->sys_errno == EPERM)
             return "; run as root or as a user allowed to use hostd's socket "
                    "(set SKIFF_URI or use -c URI for another hostd)";

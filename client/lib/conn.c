@@ -35,6 +35,8 @@ const char *skiff_conn_server(const struct skiff_conn *conn)
 static int conn_broken(struct skiff_conn *c, int rc, struct skiff_error *err)
 {
     c->broken = rc;
+    if (c->ssl != NULL && (rc == -EPROTO || sk_tls_refused(c)))
+        return sk_tls_failed(c, -EPROTO, err);
     if (rc == -EPIPE || rc == -ECONNRESET)
         return sk_seterr(err, SKIFF_ERR_IO, -rc, "hostd closed the connection (%s)", c->uri);
     if (rc == -EMSGSIZE || rc == -EPROTO)
@@ -50,7 +52,7 @@ int sk_send_message(struct skiff_conn *c, const Skiff__V1__ClientMessage *m,
     if (c->broken)
         return sk_seterr(err, SKIFF_ERR_IO, -c->broken, "the connection to hostd (%s) is gone",
                          c->uri);
-    int rc = skiff_frame_send(c->fd, &m->base);
+    int rc = c->ssl != NULL ? sk_tls_send(c, &m->base) : skiff_frame_send(c->fd, &m->base);
     if (rc == -ENOMEM)
         return sk_seterr(err, SKIFF_ERR_NOMEM, ENOMEM, "out of memory (or request too large)");
     if (rc < 0)
@@ -76,7 +78,8 @@ static int read_message(struct skiff_conn *c, Skiff__V1__ServerMessage **out, si
                          c->uri);
     uint8_t *body;
     uint32_t len;
-    int rc = skiff_frame_recv(c->fd, SKIFF_FRAME_MAX, &body, &len);
+    int rc = c->ssl != NULL ? sk_tls_recv(c, &body, &len)
+                            : skiff_frame_recv(c->fd, SKIFF_FRAME_MAX, &body, &len);
     if (rc == -ENOMEM)
         return sk_seterr(err, SKIFF_ERR_NOMEM, ENOMEM, "out of memory");
     if (rc < 0)
@@ -364,7 +367,7 @@ int skiff_connect(const char *uri, struct skiff_conn **out, struct skiff_error *
     }
     c->fd = -1;
     c->next_id = 1;
-    rc = connect_unix(c, u, err);
+    rc = u->kind == SK_URI_TLS ? sk_tls_connect(c, u, err) : connect_unix(c, u, err);
     free(u);
     if (rc == 0)
         rc = hello(c, err);
@@ -392,6 +395,7 @@ void skiff_close(struct skiff_conn *conn)
         skiff__v1__response__free_unpacked(q->resp, NULL);
         free(q);
     }
+    sk_tls_close(conn);
     if (conn->fd >= 0)
         close(conn->fd);
     free(conn->uri);

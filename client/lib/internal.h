@@ -35,8 +35,14 @@ struct sk_stream {
     size_t queued_bytes;
 };
 
+struct ssl_st;
+struct ssl_ctx_st;
+
 struct skiff_conn {
     int fd;
+    struct ssl_st *ssl;         /* tls:// connections (client/lib/tls.c); else NULL */
+    struct ssl_ctx_st *ssl_ctx;
+    char *tls_cert;             /* our certificate's file, for messages */
     char *uri;
     char *server;
     uint64_t next_id;
@@ -69,6 +75,19 @@ void sk_stream_attach(struct skiff_conn *c, struct sk_stream *s);
 void sk_stream_detach(struct sk_stream *s);
 /* The next message of the stream; 0 with *out NULL once ended. */
 int sk_stream_next(struct sk_stream *s, Skiff__V1__Response **out, struct skiff_error *err);
+
+/* Transport: frames over the UNIX socket or the TLS session (tls.c). */
+struct sk_uri;
+int sk_tls_connect(struct skiff_conn *c, const struct sk_uri *u, struct skiff_error *err);
+int sk_tls_send(struct skiff_conn *c, const ProtobufCMessage *m);
+int sk_tls_recv(struct skiff_conn *c, uint8_t **body, uint32_t *len);
+/* A TLS session failed with rc (-EPROTO): say why in err. */
+int sk_tls_failed(struct skiff_conn *c, int rc, struct skiff_error *err);
+/* Decrypted bytes wait in the session: poll(2) on the fd would not see them. */
+/* After a reset or EOF: did hostd send an alert (refusing our certificate)? */
+bool sk_tls_refused(struct skiff_conn *c);
+bool sk_tls_buffered(const struct skiff_conn *c);
+void sk_tls_close(struct skiff_conn *c);
 
 /* Conversions between the public structs and the protocol's. */
 /* pc borrows cfg's strings; only its arrays are allocated, and

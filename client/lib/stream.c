@@ -113,7 +113,8 @@ bool skiff_console_pending(const struct skiff_console *con)
 {
     if (con->chunk != NULL)
         return true;
-    return con->s.conn != NULL && sk_has_queued(con->s.conn, con->s.id);
+    return con->s.conn != NULL &&
+           (sk_has_queued(con->s.conn, con->s.id) || sk_tls_buffered(con->s.conn));
 }
 
 void skiff_console_close(struct skiff_console *con)
@@ -202,7 +203,8 @@ int skiff_events_fd(const struct skiff_events *evs)
 
 bool skiff_events_pending(const struct skiff_events *evs)
 {
-    return evs->s.conn != NULL && sk_has_queued(evs->s.conn, evs->s.id);
+    return evs->s.conn != NULL &&
+           (sk_has_queued(evs->s.conn, evs->s.id) || sk_tls_buffered(evs->s.conn));
 }
 
 void skiff_events_close(struct skiff_events *evs)

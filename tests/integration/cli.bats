@@ -168,8 +168,9 @@ list_line() {
         skiff -c "unix://$TMP/dead.sock" list
         expect_fail_with 3 "Connection refused"
     fi
-    skiff -c "tls://example.org:7070" list
-    expect_fail_with 3 "not supported yet"
+    # tls:// needs a client certificate before it connects anywhere.
+    SKIFF_TLS_CERT="$TMP/no-cert.pem" skiff -c "tls://example.org:7070" list
+    expect_fail_with 3 "cannot read certificate $TMP/no-cert.pem"
     skiff -c "http://x/y" list
     expect_fail_with 2 "unknown scheme 'http'"
 }

@@ -118,3 +118,14 @@ expect_documented() {
     [ "${#opts[@]}" -gt 5 ]
     expect_documented skiff-hv.1 "${opts[@]}"
 }
+
+@test "every command and option of 'skiff-pki --help' is in skiff-pki.1" {
+    run sh "$SKIFF_SRCDIR/client/skiff-pki" --help
+    [ "$status" -eq 0 ]
+    local words
+    # shellcheck disable=SC2207
+    words=($(printf '%s\n' "$output" | awk '/^  [a-z][a-z-]+ / { print $1 }')
+           $(printf '%s\n' "$output" | grep -o -- '--[a-z]*' | sort -u))
+    [ "${#words[@]}" -gt 8 ]
+    expect_documented skiff-pki.1 "${words[@]}"
+}

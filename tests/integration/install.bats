@@ -72,9 +72,10 @@ teardown() {
 
 @test "manual pages, header, library and pkg-config file are installed" {
     local f
-    for f in man1/skiff.1 man1/skiff-hv.1 man5/skiff.cfg.5 man8/hostd.8; do
+    for f in man1/skiff.1 man1/skiff-hv.1 man1/skiff-pki.1 man5/skiff.cfg.5 man8/hostd.8; do
         [ -f "$ROOT$I_mandir/$f" ] || { echo "missing $I_mandir/$f"; false; }
     done
+    [ -x "$ROOT$I_bindir/skiff-pki" ]
     [ -f "$ROOT$I_includedir/skiff/skiff.h" ]
     [ -f "$ROOT$I_libdir/pkgconfig/libskiff.pc" ]
     [ -L "$ROOT$I_libdir/libskiff.so" ]
@@ -159,13 +160,20 @@ EOF
 @test "hostd accepts the default hostd.conf with every key set" {
     local conf="$ROOT$I_sysconfdir/skiff/hostd.conf"
     # Uncomment every key; point the paths into the test's directory, leave
-    # out group (it may not exist on this machine) and let metrics_listen
-    # take any free port.
+    # out group (it may not exist on this machine), let metrics_listen and
+    # listen_tls take any free port, with certificates the installed
+    # skiff-pki makes.
+    sh "$ROOT$I_bindir/skiff-pki" init "$TMP/pki" >/dev/null
+    sh "$ROOT$I_bindir/skiff-pki" host "$TMP/pki" localhost --ip 127.0.0.1 >/dev/null
     sed -n 's/^#\([a-z_]* = \)/\1/p' "$conf" |
         sed -e "s|^state_dir = .*|state_dir = \"$TMP/state\"|" \
             -e "s|^listen_unix = .*|listen_unix = \"$TMP/hostd.sock\"|" \
             -e "s|^monitor = .*|monitor = \"$ROOT$I_bindir/skiff-hv\"|" \
             -e 's|^metrics_listen = .*|metrics_listen = "127.0.0.1:0"|' \
+            -e 's|^listen_tls = .*|listen_tls = "127.0.0.1:0"|' \
+            -e "s|^tls_cert = .*|tls_cert = \"$TMP/pki/host-localhost.pem\"|" \
+            -e "s|^tls_key = .*|tls_key = \"$TMP/pki/host-localhost-key.pem\"|" \
+            -e "s|^tls_ca = .*|tls_ca = \"$TMP/pki/ca.pem\"|" \
             -e '/^group = /d' >"$TMP/hostd.conf"
     local nkeys
     nkeys=$(grep -c '^#[a-z_]* = ' "$conf")
@@ -182,6 +190,7 @@ EOF
     [ -f "$TMP/state/hostd.db" ]
     for i in $(seq 50); do [ -s "$TMP/state/metrics.port" ] && break; sleep 0.1; done
     [ -s "$TMP/state/metrics.port" ] || { cat "$TMP/log"; false; }
+    [ -s "$TMP/state/tls.ports" ] || { cat "$TMP/log"; false; }
     refute grep -i 'unknown\|warn' "$TMP/log"
     kill -TERM "$PID"
     wait "$PID"
@@ -217,6 +226,7 @@ EOF
     [ "$status" -eq 0 ] && [[ "$output" == "skiff $version "* ]] || { echo "$output"; false; }
     run "$TMP/root/usr/sbin/hostd" --version
     [ "$status" -eq 0 ] && [[ "$output" == *"$version"* ]] || { echo "$output"; false; }
+    [ -x "$TMP/root/usr/bin/skiff-pki" ] && [ -f "$TMP/root/usr/share/man/man1/skiff-pki.1.gz" ]
     run "$TMP/root/usr/bin/skiff-hv" --version
     [ "$status" -eq 0 ] && [[ "$output" == *skiff-hv* ]] || { echo "$output"; false; }
     # The unit runs the packaged hostd; the configuration is a conffile.

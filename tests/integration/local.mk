@@ -14,6 +14,7 @@ HOSTD_TESTS = \
 	tests/integration/restart.bats \
 	tests/integration/systemd.bats \
 	tests/integration/monitoring.bats \
+	tests/integration/tls.bats \
 	tests/integration/policy.bats
 
 # What operators meet: install, packages, docs, shell completion.

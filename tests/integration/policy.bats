@@ -216,6 +216,49 @@ label_of() {
     expect_denied audit
 }
 
+@test "flask: TLS clients are who their certificate says (cert lines of the mapping)" {
+    local pki="$STATE/pki" tool="$SKIFF_SRCDIR/client/skiff-pki"
+    sh "$tool" init "$pki" >/dev/null
+    sh "$tool" host "$pki" localhost --ip 127.0.0.1 >/dev/null
+    sh "$tool" client "$pki" tenant-b >/dev/null
+    sh "$tool" client "$pki" stranger >/dev/null
+    local subject_b
+    subject_b="$(sh "$tool" subject "$pki/client-tenant-b.pem")"
+    [ "$subject_b" = "CN=tenant-b,O=Skiff" ]
+    echo "cert \"$subject_b\" tenant_u:tenant_r:tenant_b_t" >>"$STATE/labels"
+    hostd_start --config "$STATE/hostd.conf" --listen-tls 127.0.0.1:0 \
+        --tls-cert "$pki/host-localhost.pem" --tls-key "$pki/host-localhost-key.pem" \
+        --tls-ca "$pki/ca.pem"
+    export SKIFF_URI="unix://$SOCK"
+    chmod 755 "$STATE"
+    local tls="tls://$(sed -n 1p "$STATE/tls.ports")"
+    define_as "$TENANT_A" a-local
+    [ "$status" -eq 0 ]
+    export SKIFF_TLS_CA="$pki/ca.pem"
+    # tenant B, remote: its own domains only
+    export SKIFF_TLS_CERT="$pki/client-tenant-b.pem" SKIFF_TLS_KEY="$pki/client-tenant-b-key.pem"
+    run timeout 60s "$SKIFF_CLI" -c "$tls" labels </dev/null
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    expect_output_has "tenant_u:tenant_r:tenant_b_t"
+    expect_output_lacks a-local
+    run timeout 60s "$SKIFF_CLI" -c "$tls" define /dev/null name=b-remote "kernel=$KERNEL" memory=16 \
+        </dev/null
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ "$(label_of b-remote)" = "tenant_u:object_r:tenant_b_domU_t" ]
+    run timeout 60s "$SKIFF_CLI" -c "$tls" dominfo a-local </dev/null
+    expect_denied getinfo
+    expect_output_has 'subject="CN=tenant-b,O=Skiff"' "scontext=tenant_u:tenant_r:tenant_b_t"
+    # a certificate the CA signed but the mapping does not name
+    export SKIFF_TLS_CERT="$pki/client-stranger.pem" SKIFF_TLS_KEY="$pki/client-stranger-key.pem"
+    run timeout 60s "$SKIFF_CLI" -c "$tls" info </dev/null
+    expect_denied getinfo
+    expect_output_has "not in hostd's label mapping" 'subject="CN=stranger,O=Skiff"'
+    # and a local client with uid 0 is not the admin over TLS: uid lines do not apply
+    run timeout 60s "$SKIFF_CLI" -c "$tls" list --json </dev/null
+    [ "$status" -eq 0 ]
+    [ "$output" = "[]" ]
+}
+
 @test "flask: an unmapped client is allowed nothing" {
     start_flask
     root define /dev/null name=x "kernel=$KERNEL" memory=16

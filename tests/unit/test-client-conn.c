@@ -409,7 +409,11 @@ static void no_hostd(void **state)
     assert_int_equal(skiff_connect(NULL, &c, &e), -SKIFF_ERR_CONNECT);
     assert_non_null(strstr(e.message, "/nonexistent/other.sock"));
     unsetenv("SKIFF_URI");
-    assert_int_equal(skiff_connect("tls://h:1", &c, &e), -SKIFF_ERR_UNSUPPORTED);
+    /* tls:// looks for its certificate first, and says which file is missing. */
+    setenv("SKIFF_TLS_CERT", "/nonexistent/client.pem", 1);
+    assert_int_equal(skiff_connect("tls://h:1", &c, &e), -SKIFF_ERR_CONNECT);
+    assert_non_null(strstr(e.message, "cannot read certificate /nonexistent/client.pem"));
+    unsetenv("SKIFF_TLS_CERT");
 }
 
 int main(void)

@@ -204,11 +204,17 @@ struct skiff_conn;
  * Connect to hostd at uri and exchange the protocol version.
  *   uri: "unix:///path/to/hostd.sock" (or a plain absolute path). NULL or
  *        "" means $SKIFF_URI, or SKIFF_DEFAULT_URI when that is unset.
- *        "tls://host:port" is reserved for remote hostds and refused with
- *        SKIFF_ERR_UNSUPPORTED in this version.
+ *        "tls://HOST:PORT[?cert=FILE&key=FILE&ca=FILE]" reaches a remote
+ *        hostd over mutual TLS 1.3 (HOST a name, an IPv4 address or
+ *        [IPv6]). Our certificate, key and CA come from the query, else
+ *        $SKIFF_TLS_CERT, $SKIFF_TLS_KEY, $SKIFF_TLS_CA, else
+ *        ~/.config/skiff/pki/{client.pem,client-key.pem,ca.pem}
+ *        (for root: /etc/skiff/pki/...). The server's certificate must
+ *        chain to the CA and name HOST.
  * Errors: SKIFF_ERR_USAGE (malformed URI), SKIFF_ERR_CONNECT (no hostd
- * listening: err->sys_errno is the connect(2) errno), SKIFF_ERR_PROTOCOL
- * (hostd refused our version), SKIFF_ERR_IO.
+ * listening: err->sys_errno is the connect(2) errno; or a TLS failure,
+ * sys_errno 0, the message says which side refused what), SKIFF_ERR_PROTOCOL
+ * (hostd refused our version), SKIFF_ERR_DENIED, SKIFF_ERR_IO.
  */
 int skiff_connect(const char *uri, struct skiff_conn **out, struct skiff_error *err);
 
