@@ -165,10 +165,14 @@ static void audit(struct hostd *h, struct xsm_subject *s, uint32_t ssid,
 {
     char *sctx = flask_context(ssid), *tctx = flask_context(t->sid);
     bool permissive = !allowed && !h->xsm->enforcing;
-    int n = snprintf(avc, len, "avc: %s { %s } for pid=%ld uid=%ld", allowed ? "granted" : "denied",
-                     xsm_perm_name(perm), (long)s->pid, (long)s->uid);
-    if (n >= 0 && (size_t)n < len && s->identity != NULL)
-        n += snprintf(avc + n, len - (size_t)n, " subject=\"%s\"", s->identity);
+    /* Who: a local client by pid and uid, a remote one by its certificate. */
+    int n = snprintf(avc, len, "avc: %s { %s } for", allowed ? "granted" : "denied",
+                     xsm_perm_name(perm));
+    if (n >= 0 && (size_t)n < len)
+        n += s->identity != NULL
+                 ? snprintf(avc + n, len - (size_t)n, " subject=\"%s\"", s->identity)
+                 : snprintf(avc + n, len - (size_t)n, " pid=%ld uid=%ld", (long)s->pid,
+                            (long)s->uid);
     if (n >= 0 && (size_t)n < len && t->name != NULL)
         n += snprintf(avc + n, len - (size_t)n, " name=%s", t->name);
     if (n >= 0 && (size_t)n < len)
