@@ -148,6 +148,18 @@ uint32_t xsm_label_sid(const char *label)
     return sid;
 }
 
+/* The target SID of a permission's class for label (see xsm_check). */
+static uint32_t target_sid(enum xsm_perm perm, const char *label)
+{
+    enum xsm_class cls = xsm_perm_class(perm);
+    uint32_t sid;
+    if (cls == XSM_CLASS_HOST || cls == XSM_CLASS_PEER)
+        return FLASK_SID_HOST;
+    if (cls == XSM_CLASS_POOL)
+        return label && *label && flask_sid(label, &sid) == 0 ? sid : FLASK_SID_POOL;
+    return xsm_label_sid(label);
+}
+
 /* What a denial is about, for its AVC line and its event. */
 struct xsm_target {
     uint32_t sid;
@@ -226,15 +238,8 @@ int xsm_check(struct hostd *h, struct xsm_subject *s, const char *label, const c
         decision[0] = '\0';
     if (!xsm_is_flask(h))
         return 0;
-    enum xsm_class cls = xsm_perm_class(perm);
-    struct xsm_target t = { .kind = xsm_class_name(cls), .name = name };
-    uint32_t sid;
-    if (cls == XSM_CLASS_HOST || cls == XSM_CLASS_PEER)
-        t.sid = FLASK_SID_HOST;
-    else if (cls == XSM_CLASS_POOL)
-        t.sid = label && *label && flask_sid(label, &sid) == 0 ? sid : FLASK_SID_POOL;
-    else
-        t.sid = xsm_label_sid(label);
+    struct xsm_target t = { .kind = xsm_class_name(xsm_perm_class(perm)), .name = name,
+                            .sid = target_sid(perm, label) };
     char avc[1024];
     if (decide(h, s, &t, perm, avc, sizeof avc))
         return 0;
@@ -348,16 +353,19 @@ static bool may(struct conn *c, uint32_t tsid, enum xsm_perm perm)
     return flask_decide(xsm_subject_sid(h, &c->subj), tsid, perm, &d) == 0 && d.allowed;
 }
 
-bool xsm_may_see(struct conn *c, const char *label)
+bool xsm_may(struct conn *c, const char *label, enum xsm_perm perm)
 {
     if (!xsm_is_flask(c->h))
         return true;
-    return may(c, xsm_label_sid(label), XSM_DOMAIN__GETINFO);
+    return may(c, target_sid(perm, label), perm);
+}
+
+bool xsm_may_see(struct conn *c, const char *label)
+{
+    return xsm_may(c, label, XSM_DOMAIN__GETINFO);
 }
 
 bool xsm_may_audit(struct conn *c)
 {
-    if (!xsm_is_flask(c->h))
-        return true;
-    return may(c, FLASK_SID_HOST, XSM_HOST__AUDIT);
+    return xsm_may(c, NULL, XSM_HOST__AUDIT);
 }

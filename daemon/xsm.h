@@ -86,6 +86,9 @@ int xsm_check(struct hostd *h, struct xsm_subject *s, const char *label, const c
 /* ---- quiet checks (no answer, no log): filters for list, events ---- */
 /* May the client see (getinfo) a domain with this label? */
 bool xsm_may_see(struct conn *c, const char *label);
+/* Any permission, quietly (e.g. XSM_POOL__GETINFO to filter cpupool-list):
+ * label as for xsm_check. Permissive mode and dummy: always true. */
+bool xsm_may(struct conn *c, const char *label, enum xsm_perm perm);
 /* May it read denials (host:audit)? */
 bool xsm_may_audit(struct conn *c);
 
