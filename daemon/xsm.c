@@ -191,9 +191,24 @@ static void audit(struct hostd *h, struct xsm_subject *s, uint32_t ssid,
         snprintf(avc + n, len - (size_t)n,
                  " scontext=%s tcontext=%s tclass=%s permissive=%d", sctx ? sctx : "?",
                  tctx ? tctx : "?", xsm_class_name(xsm_perm_class(perm)), permissive);
+    struct xsm *x = h->xsm;
     if (!allowed)
-        h->xsm->denials++;
+        x->denials++;
+    uint64_t now = now_monotonic_ns();
+    if (now - x->audit_window_ns >= 1000000000ULL) {
+        if (x->audit_suppressed > 0)
+            log_warn("avc: %lu decisions not logged (more than %d a second)",
+                     x->audit_suppressed, XSM_AUDIT_PER_SECOND);
+        x->audit_window_ns = now;
+        x->audit_in_window = 0;
+        x->audit_suppressed = 0;
+    }
+    if (record && x->audit_in_window >= XSM_AUDIT_PER_SECOND) {
+        x->audit_suppressed++;
+        record = false;
+    }
     if (record) {
+        x->audit_in_window++;
         log_warn("%s", avc);
         events_emit(h, t->uuid ? t->uuid : "", t->name ? t->name : "", tctx ? tctx : "",
                     "avc", t->state, avc);

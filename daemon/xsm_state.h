@@ -26,7 +26,15 @@ struct xsm {
     char policy_from[160];      /* where the running policy came from */
     uint64_t loaded_at_ns;
     unsigned long denials;
+    /* Recording is rate-limited, so a client hammering denied requests
+     * cannot flood the log and the event table. */
+    uint64_t audit_window_ns;   /* start of the current second */
+    unsigned audit_in_window;
+    unsigned long audit_suppressed;
 };
+
+/* Decisions logged and recorded per second at most; the rest are counted. */
+#define XSM_AUDIT_PER_SECOND 200
 
 /* The client's SID under the running policy (cached in the subject). */
 uint32_t xsm_subject_sid(struct hostd *h, struct xsm_subject *s);

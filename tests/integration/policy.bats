@@ -294,6 +294,26 @@ label_of() {
     expect_output_has "Denials:     2"
 }
 
+@test "flask: a flood of denied requests is denied, but recorded at most 200 a second" {
+    start_flask
+    cp "$RAWCLIENT" "$STATE/bin/rawclient"
+    chmod a+rx "$STATE/bin/rawclient"
+    local reqs=() i
+    for i in $(seq 1 1000); do reqs+=(host-info); done
+    run timeout 60s setpriv --reuid="$UNMAPPED" --regid="$UNMAPPED" --clear-groups \
+        "$STATE/bin/rawclient" "$SOCK" hello "${reqs[@]}"
+    [ "$status" -eq 0 ] || { echo "$output" | tail -5; false; }
+    [ "$(grep -c "DENIED" <<<"$output")" -eq 1000 ]
+    sleep 1.1
+    as "$UNMAPPED" info            # a new second: the count of the rest is logged
+    expect_denied getinfo
+    local logged
+    logged=$(grep -c "avc: denied { getinfo } for pid=[0-9]* uid=$UNMAPPED" "$STATE/hostd.out")
+    [ "$logged" -le 401 ] || { echo "$logged logged"; false; }
+    grep -q "avc: [0-9]* decisions not logged (more than 200 a second)" "$STATE/hostd.out"
+    kill -0 "$HOSTD_PID"
+}
+
 @test "flask: skiff audit -f follows new denials" {
     start_flask
     env LD_LIBRARY_PATH="$STATE/bin" SKIFF_URI="$SKIFF_URI" timeout 20s "$CLI" audit -f \
