@@ -8,7 +8,8 @@ edit_paths = $(SED) \
 	-e 's|@bindir[@]|$(bindir)|g' \
 	-e 's|@statedir[@]|$(localstatedir)/lib/skiff|g' \
 	-e 's|@rundir[@]|$(runstatedir)/skiff|g' \
-	-e 's|@sysconfdir[@]|$(sysconfdir)|g'
+	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	-e 's|@policydir[@]|$(pkgdatadir)/policy|g'
 
 # The unit: Type=notify, monitors survive a restart of the service. Its
 # ExecStart names the hostd `make install` puts in $(sbindir).

@@ -10,7 +10,10 @@
  *   3. create-to-running latency, RUNS create/destroy cycles each: of the
  *      first domain, then of domain #DOMAINS with DOMAINS-1 running
  *      (create-scale.c);
- *   4. memory and idle CPU per domain with DOMAINS running (scale-mem.c).
+ *   4. memory and idle CPU per domain with DOMAINS running (scale-mem.c);
+ *   5. GetDomainInfo with the flask security module against the dummy
+ *      one, two hostds side by side (policy-rate.c; the policy is
+ *      $SKIFF_BENCH_POLICY, default policy/skiff.policy of the build).
  *
  * The domains run GUESTDIR/idle.hvt (bench/mkbenchguest): it sleeps in
  * POLL and costs no CPU, so a thousand of them measure the stack rather
@@ -69,6 +72,9 @@ static int parse(int argc, char **argv, struct api_opts *o)
     snprintf(o->idle, sizeof o->idle, "%s/idle.hvt", dir);
     snprintf(o->quiet, sizeof o->quiet, "%s/quiet.hvt", dir);
     free(dir);
+    /* make runs this in the build tree, where policy/ is compiled. */
+    const char *policy = getenv("SKIFF_BENCH_POLICY");
+    o->policy = policy && *policy ? policy : "policy/skiff.policy";
     return 0;
 }
 
@@ -109,6 +115,8 @@ int main(int argc, char **argv)
         rc = run(c, &h, &o);
     skiff_close(c);
     bench_hostd_stop(&h);
+    if (rc == 0 && !bench_interrupted)
+        rc = api_policy_rows(&o);
     if (bench_interrupted)
         fprintf(stderr, "hostd-api: interrupted\n");
     if (rc < 0 || bench_interrupted)

@@ -19,6 +19,7 @@ struct api_opts {
     long domains;               /* domains running at the top of the scale run */
     double seconds;             /* per RPC rate */
     int runs;                   /* per latency median */
+    const char *policy;         /* the binary policy for the flask rows */
 };
 
 /* A row in milliseconds from nanoseconds. */
@@ -55,5 +56,8 @@ int api_memory_rows(const struct bench_hostd *h, const pid_t *pids, int n,
                     const struct api_baseline *b);
 /* CPU of hostd and the monitors over a few seconds in which nothing is asked. */
 int api_idle_cpu_row(const struct bench_hostd *h, const pid_t *pids, int n);
+
+/* 5. GetDomainInfo with the flask module against the dummy module. */
+int api_policy_rows(const struct api_opts *o);
 
 #endif

@@ -62,7 +62,7 @@ bench_hostd_api_SOURCES = bench/hostd-api.c bench/hostd-api.h \
 	bench/domains.c bench/domains.h \
 	bench/hostd-run.c bench/hostd-run.h \
 	bench/procmem.c bench/procmem.h \
-	bench/rpc-rate.c bench/rpc-rate.h $(bench_common)
+	bench/rpc-rate.c bench/rpc-rate.h bench/policy-rate.c $(bench_common)
 bench_hostd_api_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client/include
 bench_hostd_api_LDADD = client/libskiff.la -lpthread
 
@@ -73,7 +73,7 @@ BENCH_RPC_SECONDS = 2
 BENCH_HOSTD_RUNS = 30
 
 bench_hostd_deps = daemon/hostd$(EXEEXT) client/skiff$(EXEEXT) \
-	hypervisor/monitor/skiff-hv$(EXEEXT) hypervisor/examples/ticker.hvt
+	hypervisor/monitor/skiff-hv$(EXEEXT) hypervisor/examples/ticker.hvt policy/skiff.policy
 bench_hostd_run = bench/hostd-api daemon/hostd$(EXEEXT) \
 	hypervisor/monitor/skiff-hv$(EXEEXT) client/skiff$(EXEEXT) bench \
 	hypervisor/examples/ticker.hvt $(BENCH_DOMAINS) $(BENCH_RPC_SECONDS) \

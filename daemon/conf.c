@@ -14,7 +14,9 @@ static const char *const known_keys[] = {
     "state_dir", "listen_unix", "monitor", "group", "shutdown_grace_ms", "log_level",
     "metrics_listen", "metrics_allow_remote",
     "listen_tls", "tls_cert", "tls_key", "tls_ca", "tls_allow", "tls_handshake_timeout_ms",
-    "sysfs_root", "cgroup_parent", NULL,
+    "sysfs_root", "cgroup_parent",
+    "security_module", "policy", "labels", "enforcing",
+    NULL,
 };
 
 static void warn_cb(void *ctx, const char *msg)
@@ -117,6 +119,9 @@ int conf_load(const char *path, bool required, struct hostd_conf *conf)
         (rc = set_str(cfg, "monitor", &conf->monitor, path)) < 0 ||
         (rc = set_str(cfg, "group", &conf->group, path)) < 0 ||
         (rc = set_str(cfg, "metrics_listen", &conf->metrics_listen, path)) < 0 ||
+        (rc = set_str(cfg, "security_module", &conf->security_module, path)) < 0 ||
+        (rc = set_str(cfg, "policy", &conf->policy, path)) < 0 ||
+        (rc = set_str(cfg, "labels", &conf->labels, path)) < 0 ||
         (rc = set_str(cfg, "tls_cert", &conf->tls_cert, path)) < 0 ||
         (rc = set_str(cfg, "tls_key", &conf->tls_key, path)) < 0 ||
         (rc = set_str(cfg, "tls_ca", &conf->tls_ca, path)) < 0 ||
@@ -127,6 +132,14 @@ int conf_load(const char *path, bool required, struct hostd_conf *conf)
         (rc = set_str(cfg, "sysfs_root", &conf->sysfs_root, path)) < 0 ||
         (rc = set_str(cfg, "cgroup_parent", &conf->cgroup_parent, path)) < 0)
         goto out;
+    bool enforcing;
+    rc = skiff_cfg_bool(cfg, "enforcing", &enforcing);
+    if (rc == 0) {
+        conf->enforcing = enforcing;
+    } else if (rc != -ENOENT) {
+        log_err("%s: enforcing must be 1 or 0", path);
+        goto out;
+    }
     rc = skiff_cfg_bool(cfg, "metrics_allow_remote", &conf->metrics_allow_remote);
     if (rc < 0 && rc != -ENOENT) {
         log_err("%s: metrics_allow_remote must be true or false", path);
@@ -175,6 +188,9 @@ void conf_clear(struct hostd_conf *conf)
     free(conf->monitor);
     free(conf->group);
     free(conf->metrics_listen);
+    free(conf->security_module);
+    free(conf->policy);
+    free(conf->labels);
     conf_strv_free(&conf->listen_tls, &conf->n_listen_tls);
     free(conf->tls_cert);
     free(conf->tls_key);

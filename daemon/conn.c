@@ -336,6 +336,8 @@ struct conn *conn_new_tls(struct hostd *h, struct bufferevent *bev, const char *
     c->transport = CONN_TLS;
     c->uid = (uid_t)-1;
     c->gid = (gid_t)-1;
+    /* Its identity, the certificate subject, comes with the handshake. */
+    c->subj = (struct xsm_subject){ .uid = c->uid, .gid = c->gid };
     snprintf(c->peer, sizeof c->peer, "%s", peer);
     log_debug("client %u: TLS connection from %s", c->serial, c->peer);
     return c;
@@ -365,6 +367,7 @@ int conn_new(struct hostd *h, int fd, uid_t uid, gid_t gid, pid_t pid)
     c->uid = uid;
     c->gid = gid;
     c->pid = pid;
+    c->subj = (struct xsm_subject){ .uid = uid, .gid = gid, .pid = pid };
     log_debug("client %u: connected (pid %ld uid %ld gid %ld)", c->serial, (long)pid,
               (long)uid, (long)gid);
     return 0;
@@ -420,19 +423,35 @@ void call_reply_ok(struct call *call)
     call_reply(call, &r);
 }
 
-void call_error(struct call *call, Skiff__V1__ErrorCode code, const char *fmt, ...)
+static void call_verror(struct call *call, Skiff__V1__ErrorCode code, const char *decision,
+                        const char *fmt, va_list ap)
 {
     char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     Skiff__V1__Error err = SKIFF__V1__ERROR__INIT;
     err.code = code;
     err.message = msg;
+    if (decision != NULL)
+        err.decision = (char *)decision;
     Skiff__V1__Response r = SKIFF__V1__RESPONSE__INIT;
     r.error = &err;
     call_reply(call, &r);
+}
+
+void call_error(struct call *call, Skiff__V1__ErrorCode code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    call_verror(call, code, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void call_denied(struct call *call, const char *decision, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    call_verror(call, SKIFF__V1__ERROR_CODE__DENIED, decision, fmt, ap);
+    va_end(ap);
 }
 
 bool call_backlogged(const struct call *call)

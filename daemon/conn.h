@@ -18,6 +18,7 @@
 
 #include "list.h"
 #include "skiff.pb-c.h"
+#include "xsm.h"
 
 struct hostd;
 struct bufferevent;
@@ -44,6 +45,7 @@ struct conn {
     pid_t pid;
     char *identity;
     char peer[64];             /* TLS: the client's "ADDR:PORT" ("[ADDR6]:PORT"); UNIX: "" */
+    struct xsm_subject subj;   /* who it is, for the security hooks */
     unsigned serial;           /* for log lines */
     bool hello_done;
     bool denied;               /* not authorised: refused at its first message */
@@ -60,6 +62,7 @@ struct call {
     struct domain *dom;        /* console streams and waiters: their domain */
     bool stream;
     bool wait;                 /* shutdown: answer once stopped */
+    bool audit;                /* an events stream of denials only (skiff audit) */
     uint32_t grace_ms;         /* shutdown: then destroy */
 };
 
@@ -88,6 +91,9 @@ int call_send_more(struct call *call, Skiff__V1__Response *r);
 void call_reply(struct call *call, Skiff__V1__Response *r);
 void call_reply_ok(struct call *call);
 void call_error(struct call *call, Skiff__V1__ErrorCode code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* DENIED with the policy's decision (AVC text) in Error.decision. */
+void call_denied(struct call *call, const char *decision, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The client reads too slowly for a live stream (console data may be dropped). */
 bool call_backlogged(const struct call *call);

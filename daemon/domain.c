@@ -296,7 +296,7 @@ void domain_info(struct domain *d, Skiff__V1__DomainInfo *info)
 
 void domain_event(struct domain *d, const char *kind, const char *detail)
 {
-    events_emit(d->h, d->row.uuid, d->row.name, kind, d->row.state, detail);
+    events_emit(d->h, d->row.uuid, d->row.name, d->row.seclabel, kind, d->row.state, detail);
 }
 
 void domtab_free(struct hostd *h)

@@ -10,11 +10,26 @@
 #include "log.h"
 #include "store.h"
 #include "util.h"
+#include "xsm.h"
 
 #define REPLAY_BATCH 500
 
+/* Does this stream show this event? Denials go to clients that may audit
+ * (and only to audit streams); domain events to those that may see the domain. */
+static bool visible(struct call *call, const struct store_event *e)
+{
+    bool avc = e->kind != NULL && strcmp(e->kind, "avc") == 0;
+    if (call->audit != avc)
+        return false;
+    if (call->conn == NULL)
+        return false;
+    return avc ? xsm_may_audit(call->conn) : xsm_may_see(call->conn, e->label);
+}
+
 static void send_event(struct call *call, const struct store_event *e)
 {
+    if (!visible(call, e))
+        return;
     Skiff__V1__Event ev = SKIFF__V1__EVENT__INIT;
     ev.seq = e->seq;
     ev.time_ns = e->time_ns;
@@ -29,8 +44,8 @@ static void send_event(struct call *call, const struct store_event *e)
     call_send_more(call, &r);
 }
 
-void events_emit(struct hostd *h, const char *uuid, const char *name, const char *kind,
-                 int state, const char *detail)
+void events_emit(struct hostd *h, const char *uuid, const char *name, const char *label,
+                 const char *kind, int state, const char *detail)
 {
     struct store_event e = { 0 };
     e.time_ns = now_realtime_ns();
@@ -39,14 +54,16 @@ void events_emit(struct hostd *h, const char *uuid, const char *name, const char
     e.kind = (char *)kind;
     e.state = state;
     e.detail = (char *)(detail ? detail : "");
+    e.label = (char *)(label ? label : "");
     int rc = store_event_append(h->store, &e);
     if (rc < 0) {
         /* The transition itself is committed; only its log entry is lost. */
         log_err("cannot record event '%s' of %s: %s", kind, name, strerror(-rc));
         return;
     }
-    log_info("domain %s: %s%s%s", name, kind, detail && *detail ? ": " : "",
-             detail ? detail : "");
+    if (strcmp(kind, "avc") != 0)   /* denials have their own log line */
+        log_info("domain %s: %s%s%s", name, kind, detail && *detail ? ": " : "",
+                 detail ? detail : "");
     struct list *p, *t;
     list_for_each_safe(p, t, &h->event_subs) {
         struct call *call = list_entry(p, struct call, wait_link);
@@ -54,7 +71,7 @@ void events_emit(struct hostd *h, const char *uuid, const char *name, const char
     }
 }
 
-void events_subscribe(struct hostd *h, struct call *call, uint64_t since_seq)
+void events_subscribe(struct hostd *h, struct call *call, uint64_t since_seq, bool follow)
 {
     uint64_t after = since_seq > 0 ? since_seq - 1 : 0;
     for (;;) {
@@ -74,6 +91,10 @@ void events_subscribe(struct hostd *h, struct call *call, uint64_t since_seq)
         free(evs);
         if (n < REPLAY_BATCH)
             break;
+    }
+    if (!follow) {
+        call_reply_ok(call);   /* the end of the stream */
+        return;
     }
     list_add_tail(&h->event_subs, &call->wait_link);
     call->stream = true;

@@ -20,6 +20,7 @@ struct evconnlistener;
 struct store;
 struct domain;
 struct metrics;
+struct xsm;
 struct tls_server;
 
 /* Request op field numbers (skiff.v1.Request) below this are counted;
@@ -35,6 +36,10 @@ struct hostd_conf {
     int log_level;               /* -1 = not set */
     char *metrics_listen;        /* "ADDR:PORT" or "PORT"; NULL = no metrics endpoint */
     bool metrics_allow_remote;   /* may metrics_listen be a non-loopback address */
+    char *security_module;       /* "dummy" (default) or "flask" */
+    char *policy;                /* flask: the binary policy; NULL = the installed one */
+    char *labels;                /* flask: the label mapping; NULL = the installed one */
+    int enforcing;               /* flask: 1 enforcing (default), 0 permissive */
     /* Remote clients over mutual TLS (tls_server.c). */
     char **listen_tls;           /* "ADDR:PORT" / "[ADDR6]:PORT"; none: no TLS listener */
     size_t n_listen_tls;
@@ -77,6 +82,7 @@ struct hostd {
     struct metrics *metrics;      /* the HTTP metrics endpoint, NULL when off */
     struct tls_server *tls;       /* the TLS listeners, NULL when off */
     uint64_t rpc_requests[HOSTD_RPC_OPS];   /* requests served, by op */
+    struct xsm *xsm;              /* the security module (xsm.c) */
     bool quitting;
 
     /* CPU pools, topology and scheduling (host_topology.c, pool.c, cgroup.c). */

@@ -25,16 +25,20 @@ daemon_hostd_SOURCES = \
 	daemon/numa_place.c daemon/numa_place.h \
 	daemon/cgroup.c daemon/cgroup.h \
 	daemon/domain_cpus.c \
-	daemon/rpc_pool.c daemon/rpc_vcpu.c daemon/rpc_sched.c daemon/rpc_cpu.h
+	daemon/rpc_pool.c daemon/rpc_vcpu.c daemon/rpc_sched.c daemon/rpc_cpu.h \
+	daemon/xsm.c daemon/xsm.h daemon/xsm_state.h daemon/xsm_ops.c
 daemon_hostd_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS) \
 	-DSKIFF_HV_PATH=\"$(bindir)/skiff-hv\" \
 	-DSKIFF_STATEDIR=\"$(localstatedir)/lib/skiff\" \
 	-DSKIFF_RUNDIR=\"$(runstatedir)/skiff\" \
-	-DSKIFF_SYSCONFDIR=\"$(sysconfdir)/skiff\"
+	-DSKIFF_SYSCONFDIR=\"$(sysconfdir)/skiff\" \
+	-DSKIFF_POLICYDIR=\"$(pkgdatadir)/policy\"
 daemon_hostd_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBEVENT_CFLAGS) \
-	$(SQLITE_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBEVENT_OPENSSL_CFLAGS) $(OPENSSL_CFLAGS)
-daemon_hostd_LDADD = daemon/libstore.a $(COMMON_LIBS) $(LIBEVENT_LIBS) $(SQLITE_LIBS) \
-	$(SYSTEMD_LIBS) $(PROTOBUF_C_LIBS) $(LIBEVENT_OPENSSL_LIBS) $(TLS_LIBS)
+	$(SQLITE_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBEVENT_OPENSSL_CFLAGS) $(OPENSSL_CFLAGS) \
+	$(SEPOL_CFLAGS)
+daemon_hostd_LDADD = daemon/libstore.a daemon/libflask.a $(COMMON_LIBS) $(LIBEVENT_LIBS) \
+	$(SQLITE_LIBS) $(SYSTEMD_LIBS) $(PROTOBUF_C_LIBS) $(LIBEVENT_OPENSSL_LIBS) $(TLS_LIBS) \
+	$(SEPOL_STATIC_LIBS)
 
 # Host topology and NUMA placement: pure logic, also linked into unit tests and bench.
 daemon_topo_sources = daemon/cpuset.c daemon/cpuset.h \
@@ -51,3 +55,10 @@ daemon_pool_sources = daemon/pool.c daemon/pool.h
 noinst_LIBRARIES += daemon/libstore.a
 daemon_libstore_a_SOURCES = daemon/store.c daemon/store.h
 daemon_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+
+# The FLASK security server (libsepol, the AVC) and the label mapping, as
+# a convenience library: hostd and the unit tests link it.
+noinst_LIBRARIES += daemon/libflask.a
+daemon_libflask_a_SOURCES = daemon/flask.c daemon/flask.h daemon/labels.c daemon/labels.h \
+	daemon/xsm_perms.c daemon/xsm_perms.h
+daemon_libflask_a_CFLAGS = $(AM_CFLAGS) $(SEPOL_CFLAGS)

@@ -32,6 +32,7 @@
 #include "store.h"
 #include "systemd.h"
 #include "util.h"
+#include "xsm.h"
 
 #ifndef SKIFF_HV_PATH
 #define SKIFF_HV_PATH "/usr/bin/skiff-hv"
@@ -165,6 +166,7 @@ static int configure(struct hostd *h, const struct options *o)
     struct hostd_conf *c = &h->conf;
     c->shutdown_grace_ms = DEFAULT_SHUTDOWN_GRACE_MS;
     c->log_level = -1;
+    c->enforcing = 1;
     h->config_path = o->config ? o->config : SKIFF_SYSCONFDIR "/hostd.conf";
     h->config_explicit = o->config != NULL;
     int rc = conf_load(h->config_path, h->config_explicit, c);
@@ -421,6 +423,7 @@ static void cleanup(struct hostd *h)
     cgroup_fini(&h->cgroup);
     pooltab_free(&h->pools);
     hosttopo_fini(h);
+    xsm_fini(h);
     for (size_t i = 0; i < sizeof h->sig_events / sizeof h->sig_events[0]; i++) {
         if (h->sig_events[i] != NULL)
             event_free(h->sig_events[i]);
@@ -500,6 +503,8 @@ int main(int argc, char **argv)
     if (hosttopo_init(h) < 0 || pools_load(h) < 0)
         goto fail;
     cgroup_init(&h->cgroup, h->conf.cgroup_parent ? h->conf.cgroup_parent : "skiff");
+    if (xsm_init(h) < 0)
+        goto fail;
     if (domains_load(h) < 0)
         goto fail;
     if (metrics_start(h) < 0)

@@ -23,6 +23,7 @@
 #include "daemon/host_topology.h"
 #include "daemon/vcpu_affinity.h"
 #include "util.h"
+#include "xsm.h"
 
 #define EOPNOTSUPP_MONITOR 95   /* the monitor's errno for "guest has no control events" */
 
@@ -83,6 +84,10 @@ static struct domain *add_domain(struct call *call, Skiff__V1__DomainConfig *cfg
         call_error(call, code, "%s", msg);
         return NULL;
     }
+    /* Decides the domain's label too: cfg->seclabel is what gets stored. */
+    if (!xsm_domain_create(call, cfg, !persistent) ||
+        !xsm_pool(call, vcpu_pool_name(h, cfg->pool), NULL, XSM_POOL__USE))
+        return NULL;
     struct store_domain row = { 0 };
     snprintf(row.uuid, sizeof row.uuid, "%s", cfg->uuid);
     row.name = strdup(cfg->name);
@@ -142,7 +147,7 @@ static void op_create(struct call *call, Skiff__V1__CreateRequest *rq)
 static void op_undefine(struct call *call, Skiff__V1__DomainRef *rq)
 {
     struct domain *d = rpc_lookup(call, rq->domain);
-    if (d == NULL)
+    if (d == NULL || !xsm_domain(call, d, XSM_DOMAIN__UNDEFINE))
         return;
     if (domain_active(d) || d->mon != NULL || d->start_pending) {
         call_error(call, E(BUSY), "domain %s is %s; destroy it first", d->row.name,
@@ -151,23 +156,26 @@ static void op_undefine(struct call *call, Skiff__V1__DomainRef *rq)
     }
     struct hostd *h = d->h;
     char uuid[37], *name = strdup(d->row.name);
+    char *label = strdup(d->row.seclabel ? d->row.seclabel : "");
     snprintf(uuid, sizeof uuid, "%s", d->row.uuid);
     int rc = domain_forget(d);
     if (rc < 0) {
         free(name);
+        free(label);
         call_error(call, E(INTERNAL), "cannot remove domain from the store: %s", strerror(-rc));
         return;
     }
-    events_emit(h, uuid, name ? name : "", "undefined", SKIFF__V1__DOMAIN_STATE__STATE_UNSPECIFIED,
-                NULL);
+    events_emit(h, uuid, name ? name : "", label ? label : "", "undefined",
+                SKIFF__V1__DOMAIN_STATE__STATE_UNSPECIFIED, NULL);
     free(name);
+    free(label);
     call_reply_ok(call);
 }
 
 static void op_start(struct call *call, Skiff__V1__DomainRef *rq)
 {
     struct domain *d = rpc_lookup(call, rq->domain);
-    if (d == NULL)
+    if (d == NULL || !xsm_domain(call, d, XSM_DOMAIN__START))
         return;
     if (domain_active(d) || d->mon != NULL || d->start_pending) {
         call_error(call, E(BUSY), "domain %s is already %s", d->row.name,
@@ -193,6 +201,9 @@ static void list_reply(struct hostd *h, struct call *call, bool all)
         struct domain *d = list_entry(p, struct domain, link);
         /* Like `xl list`: what exists, including preserved shutdown/crashed ones. */
         if (!all && d->row.state == SKIFF__V1__DOMAIN_STATE__DEFINED)
+            continue;
+        /* Each client lists what it may getinfo, and nothing else. */
+        if (call->conn != NULL && !xsm_may_see(call->conn, d->row.seclabel))
             continue;
         if (n == cap)
             break;
@@ -256,7 +267,7 @@ static void info_cb(struct monitor *m, void *arg, int err,
 static void op_info(struct call *call, Skiff__V1__DomainRef *rq)
 {
     struct domain *d = rpc_lookup(call, rq->domain);
-    if (d == NULL)
+    if (d == NULL || !xsm_domain(call, d, XSM_DOMAIN__GETINFO))
         return;
     /* Statistics younger than STATS_MAX_AGE_MS are served as they are:
      * a round trip to the monitor costs more than the answer itself. */
@@ -315,7 +326,8 @@ static void unpause_done(struct monitor *m, void *arg, int err,
 static void op_pause(struct call *call, Skiff__V1__DomainRef *rq, bool pause)
 {
     struct domain *d = rpc_lookup(call, rq->domain);
-    if (d == NULL || !rpc_need_running(call, d))
+    if (d == NULL || !xsm_domain(call, d, pause ? XSM_DOMAIN__PAUSE : XSM_DOMAIN__UNPAUSE) ||
+        !rpc_need_running(call, d))
         return;
     call->dom = d;
     int rc = monitor_simple(d->mon,
@@ -365,7 +377,7 @@ static void shutdown_cb(struct monitor *m, void *arg, int err,
 static void op_shutdown(struct call *call, Skiff__V1__ShutdownRequest *rq)
 {
     struct domain *d = rpc_lookup(call, rq->domain);
-    if (d == NULL)
+    if (d == NULL || !xsm_domain(call, d, XSM_DOMAIN__SHUTDOWN))
         return;
     call->wait = rq->wait;
     call->grace_ms = rq->grace_ms;
@@ -404,7 +416,7 @@ static void reboot_cb(struct monitor *m, void *arg, int err,
 static void op_reboot(struct call *call, Skiff__V1__DomainRef *rq)
 {
     struct domain *d = rpc_lookup(call, rq->domain);
-    if (d == NULL || !rpc_need_running(call, d))
+    if (d == NULL || !xsm_domain(call, d, XSM_DOMAIN__REBOOT) || !rpc_need_running(call, d))
         return;
     if (d->intent != STOP_NONE) {
         call_error(call, E(BUSY), "domain %s is stopping", d->row.name);
@@ -421,7 +433,7 @@ static void op_reboot(struct call *call, Skiff__V1__DomainRef *rq)
 static void op_destroy(struct call *call, Skiff__V1__DomainRef *rq)
 {
     struct domain *d = rpc_lookup(call, rq->domain);
-    if (d == NULL)
+    if (d == NULL || !xsm_domain(call, d, XSM_DOMAIN__DESTROY))
         return;
     if (d->mon != NULL && domain_active(d)) {
         /* Answered when the monitor reports the guest stopped. */
@@ -458,7 +470,7 @@ static void op_destroy(struct call *call, Skiff__V1__DomainRef *rq)
 static void op_rename(struct call *call, Skiff__V1__RenameRequest *rq)
 {
     struct domain *d = rpc_lookup(call, rq->domain);
-    if (d == NULL)
+    if (d == NULL || !xsm_domain(call, d, XSM_DOMAIN__RENAME))
         return;
     const char *name = rq->new_name;
     if (!config_name_valid(name)) {
@@ -503,7 +515,7 @@ static void stream_ack(struct call *call)
 static void op_console(struct call *call, Skiff__V1__ConsoleRequest *rq)
 {
     struct domain *d = rpc_lookup(call, rq->domain);
-    if (d == NULL)
+    if (d == NULL || !xsm_domain(call, d, XSM_DOMAIN__CONSOLE))
         return;
     if (!domain_active(d) && !d->start_pending) {
         call_error(call, E(BUSY), "domain %s is not running (state %s)", d->row.name,
@@ -531,13 +543,27 @@ static void op_console(struct call *call, Skiff__V1__ConsoleRequest *rq)
 
 static void op_events(struct call *call, Skiff__V1__EventsRequest *rq)
 {
+    if (!xsm_host(call, XSM_HOST__EVENTS))
+        return;
     stream_ack(call);
-    events_subscribe(call->conn->h, call, rq->since_seq);
+    events_subscribe(call->conn->h, call, rq->since_seq, true);
+}
+
+/* skiff audit: the recorded denials, then (follow) new ones. */
+static void op_audit(struct call *call, Skiff__V1__AuditRequest *rq)
+{
+    if (!xsm_host(call, XSM_HOST__AUDIT))
+        return;
+    call->audit = true;
+    stream_ack(call);
+    events_subscribe(call->conn->h, call, rq->since_seq, rq->follow);
 }
 
 static void op_host_info(struct call *call)
 {
     struct hostd *h = call->conn->h;
+    if (!xsm_host(call, XSM_HOST__GETINFO))
+        return;
     char hostname[256] = "";
     gethostname(hostname, sizeof hostname - 1);
     struct sysinfo si;
@@ -620,6 +646,11 @@ void rpc_dispatch(struct conn *c, const Skiff__V1__Request *req)
     case SKIFF__V1__REQUEST__OP_SCHED_CREDIT:
         rpc_pool_dispatch(call, req);
         break;
+    case SKIFF__V1__REQUEST__OP_GET_ENFORCE: xsm_op_getenforce(call); break;
+    case SKIFF__V1__REQUEST__OP_SET_ENFORCE: xsm_op_setenforce(call, req->set_enforce); break;
+    case SKIFF__V1__REQUEST__OP_LOAD_POLICY: xsm_op_loadpolicy(call, req->load_policy); break;
+    case SKIFF__V1__REQUEST__OP_LABELS: xsm_op_labels(call); break;
+    case SKIFF__V1__REQUEST__OP_AUDIT: op_audit(call, req->audit); break;
     default:
         call_error(call, E(UNSUPPORTED), "unknown request (this hostd is %s)", PACKAGE_VERSION);
         break;

@@ -21,6 +21,7 @@
 #include "hostd.h"
 #include "log.h"
 #include "rpc.h"
+#include "xsm.h"
 
 #define CPULIST_MAX 16384
 
@@ -40,6 +41,8 @@ Skiff__V1__ErrorCode rpc_errno_code(int rc)
 static void op_host_topology(struct call *call)
 {
     struct hostd *h = call->conn->h;
+    if (!xsm_host(call, XSM_HOST__PHYSINFO))
+        return;
     Skiff__V1__HostInfo hi = SKIFF__V1__HOST_INFO__INIT;
     struct hosttopo_detail dt = { 0 };
     if (hosttopo_fill_detail(h, &hi, &dt) < 0) {
@@ -97,7 +100,8 @@ static void reply_pools(struct call *call, const char *only)
         struct list *it, *it_next;
         list_for_each_safe(it, it_next, &h->domains.all) {
             struct domain *d = list_entry(it, struct domain, link);
-            if (strcmp(vcpu_pool_name(h, d->row.pool), p->name) == 0 && used < h->domains.count)
+            if (strcmp(vcpu_pool_name(h, d->row.pool), p->name) == 0 && used < h->domains.count &&
+                call->conn != NULL && xsm_may_see(call->conn, d->row.seclabel))
                 names[used++] = d->row.name;
         }
         pi->n_domain_names = (size_t)(&names[used] - pi->domain_names);
@@ -119,6 +123,8 @@ out:
 
 static void op_pool_list(struct call *call, Skiff__V1__PoolListRequest *rq)
 {
+    if (!xsm_pool(call, rq->pool, NULL, XSM_POOL__GETINFO))
+        return;
     if (rq->pool[0] != '\0' && find_pool(call, rq->pool) == NULL)
         return;
     reply_pools(call, rq->pool[0] ? rq->pool : NULL);
@@ -239,7 +245,7 @@ static void op_pool_create(struct call *call, Skiff__V1__PoolConfig *rq)
     struct hostd *h = call->conn->h;
     struct cpuset cpus;
     char msg[400];
-    if (!parse_cpus(call, rq->cpus, &cpus))
+    if (!xsm_pool(call, rq->name, NULL, XSM_POOL__CREATE) || !parse_cpus(call, rq->cpus, &cpus))
         return;
     int rc = pool_check_create(&h->pools, rq->name, &cpus, rq->sched, &h->topo->online, msg,
                                sizeof msg);
@@ -263,7 +269,7 @@ static void op_pool_destroy(struct call *call, Skiff__V1__PoolRef *rq)
 {
     struct hostd *h = call->conn->h;
     struct pool *p = find_pool(call, rq->pool);
-    if (p == NULL)
+    if (p == NULL || !xsm_pool(call, p->name, NULL, XSM_POOL__DESTROY))
         return;
     size_t i = (size_t)(p - h->pools.v);
     unsigned all, active;
@@ -292,7 +298,7 @@ static void op_pool_rename(struct call *call, Skiff__V1__PoolRename *rq)
 {
     struct hostd *h = call->conn->h;
     struct pool *p = find_pool(call, rq->pool);
-    if (p == NULL)
+    if (p == NULL || !xsm_pool(call, p->name, NULL, XSM_POOL__RENAME))
         return;
     size_t i = (size_t)(p - h->pools.v);
     char msg[400], from[POOL_NAME_MAX + 1];
@@ -319,7 +325,8 @@ static void op_pool_cpus(struct call *call, Skiff__V1__PoolCpus *rq, bool add)
     struct hostd *h = call->conn->h;
     struct pool *p = find_pool(call, rq->pool);
     struct cpuset cpus;
-    if (p == NULL || !parse_cpus(call, rq->cpus, &cpus))
+    if (p == NULL || !xsm_pool(call, p->name, NULL, add ? XSM_POOL__ADDCPU : XSM_POOL__REMOVECPU) ||
+        !parse_cpus(call, rq->cpus, &cpus))
         return;
     size_t i = (size_t)(p - h->pools.v);
     char msg[400];
@@ -373,10 +380,10 @@ static void op_pool_migrate(struct call *call, Skiff__V1__PoolMigrate *rq)
 {
     struct hostd *h = call->conn->h;
     struct domain *d = rpc_lookup(call, rq->domain);
-    if (d == NULL)
+    if (d == NULL || !xsm_domain(call, d, XSM_DOMAIN__SETPOOL))
         return;
     struct pool *p = find_pool(call, rq->pool);
-    if (p == NULL)
+    if (p == NULL || !xsm_pool(call, p->name, NULL, XSM_POOL__USE))
         return;
     char to[POOL_NAME_MAX + 1], msg[600];
     snprintf(to, sizeof to, "%s", p->name);
@@ -428,6 +435,11 @@ static void op_pool_numa_split(struct call *call)
     struct hostd *h = call->conn->h;
     struct pooltab t;
     char msg[400];
+    /* It renames Pool-0 and takes CPUs from it into new pools. */
+    if (!xsm_pool(call, h->pools.v[0].name, NULL, XSM_POOL__REMOVECPU) ||
+        !xsm_pool(call, h->pools.v[0].name, NULL, XSM_POOL__RENAME) ||
+        !xsm_pool(call, "", NULL, XSM_POOL__CREATE))
+        return;
     int rc = pool_numa_split(&h->pools, h->topo, &t, msg, sizeof msg);
     if (rc < 0) {
         call_error(call, rpc_errno_code(rc), "%s", msg);

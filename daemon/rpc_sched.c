@@ -16,6 +16,7 @@
 #include "domain.h"
 #include "hostd.h"
 #include "rpc.h"
+#include "xsm.h"
 
 #define CAP_MAX 51200
 
@@ -34,7 +35,8 @@ static void reply_list(struct call *call, struct domain *only)
     struct list *it, *it_next;
     list_for_each_safe(it, it_next, &h->domains.all) {
         struct domain *d = list_entry(it, struct domain, link);
-        if ((only != NULL && d != only) || n >= cap)
+        if ((only != NULL && d != only) || n >= cap ||
+            (only == NULL && call->conn != NULL && !xsm_may_see(call->conn, d->row.seclabel)))
             continue;
         skiff__v1__sched_entry__init(&e[n]);
         e[n].domain = d->row.name;
@@ -70,7 +72,8 @@ void rpc_sched_credit(struct call *call, Skiff__V1__SchedCreditRequest *rq)
         return;
     }
     struct domain *d = rpc_lookup(call, rq->domain);
-    if (d == NULL)
+    if (d == NULL ||
+        !xsm_domain(call, d, change ? XSM_DOMAIN__SETSCHED : XSM_DOMAIN__GETINFO))
         return;
     if (!change) {
         reply_list(call, d);

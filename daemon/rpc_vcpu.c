@@ -19,6 +19,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "rpc.h"
+#include "xsm.h"
 
 #define SET_TEXT 16384
 
@@ -160,7 +161,7 @@ void rpc_vcpu_list(struct call *call, Skiff__V1__VcpuListRequest *rq)
     struct domain *only = NULL;
     if (rq->domain[0] != '\0') {
         only = rpc_lookup(call, rq->domain);
-        if (only == NULL)
+        if (only == NULL || !xsm_domain(call, only, XSM_DOMAIN__GETINFO))
             return;
         if (!domain_active(only)) {
             call_error(call, E(BUSY), "domain %s is not running (state %s)", only->row.name,
@@ -178,7 +179,8 @@ void rpc_vcpu_list(struct call *call, Skiff__V1__VcpuListRequest *rq)
     struct list *it, *it_next;
     list_for_each_safe(it, it_next, &h->domains.all) {
         struct domain *d = list_entry(it, struct domain, link);
-        if ((only != NULL && d != only) || !domain_active(d) || vl->nslots >= h->domains.count)
+        if ((only != NULL && d != only) || !domain_active(d) || vl->nslots >= h->domains.count ||
+            (only == NULL && !xsm_may_see(call->conn, d->row.seclabel)))
             continue;
         struct vslot *slot = &vl->slots[vl->nslots++];
         slot->vl = vl;
@@ -284,7 +286,7 @@ void rpc_vcpu_pin(struct call *call, Skiff__V1__VcpuPinRequest *rq)
 {
     struct hostd *h = call->conn->h;
     struct domain *d = rpc_lookup(call, rq->domain);
-    if (d == NULL)
+    if (d == NULL || !xsm_domain(call, d, XSM_DOMAIN__SETAFFINITY))
         return;
     unsigned n = d->cfg->vcpus ? d->cfg->vcpus : 1;
     if (rq->vcpu < -1 || (rq->vcpu >= 0 && (unsigned)rq->vcpu >= n)) {

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "hostd.h"
 #include "log.h"
 #include "server.h"
+#include "xsm.h"
 
 int server_resolve_group(struct hostd *h)
 {
@@ -32,35 +32,6 @@ int server_resolve_group(struct hostd *h)
     h->group_gid = gr->gr_gid;
     h->have_group = true;
     return 0;
-}
-
-/* Is uid (primary group gid) a member of the configured group? */
-static bool in_group(struct hostd *h, uid_t uid, gid_t gid)
-{
-    if (!h->have_group)
-        return false;
-    if (gid == h->group_gid)
-        return true;
-    struct passwd *pw = getpwuid(uid);
-    if (pw == NULL)
-        return false;
-    int n = 64;
-    for (int tries = 0; tries < 4; tries++) {
-        gid_t *groups = malloc(sizeof *groups * (size_t)n);
-        if (groups == NULL)
-            return false;
-        int want = n;
-        if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &want) >= 0) {
-            bool found = false;
-            for (int i = 0; i < want; i++)
-                found = found || groups[i] == h->group_gid;
-            free(groups);
-            return found;
-        }
-        free(groups);
-        n = want > n ? want : n * 2;
-    }
-    return false;
 }
 
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
@@ -79,10 +50,9 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
         return;
     }
     struct conn *c = list_entry(h->conns.prev, struct conn, link);
-    /* Until the security policy lands: root and the configured group only. */
-    if (cred.uid != 0 && !in_group(h, cred.uid, cred.gid)) {
-        log_warn("client pid %ld uid %ld refused: not root and not in the %s group",
-                 (long)cred.pid, (long)cred.uid, h->have_group ? h->conf.group : "(none)");
+    char why[200];
+    if (!xsm_admit(h, &c->subj, why, sizeof why)) {
+        log_warn("client pid %ld uid %ld refused: %s", (long)cred.pid, (long)cred.uid, why);
         conn_deny(c);
     }
 }
@@ -126,8 +96,10 @@ int server_listen(struct hostd *h)
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return -errno;
-    /* Created 0660 from the start: no window in which others could connect. */
-    mode_t old = umask(0117);
+    /* Created 0660 from the start: no window in which others could connect.
+     * Under the flask module everybody may connect and the policy decides
+     * each request (unmapped clients are allowed nothing): 0666. */
+    mode_t old = umask(xsm_is_flask(h) ? 0111 : 0117);
     int rc = bind(fd, (struct sockaddr *)&sun, sizeof sun);
     int err = errno;
     umask(old);

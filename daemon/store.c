@@ -102,6 +102,9 @@ static const char *const migrations[] = {
     "CREATE TRIGGER domain_placement_gc AFTER DELETE ON domains BEGIN"
     "  DELETE FROM domain_placement WHERE uuid = old.uuid;"
     "END;",
+    /* 3: the security label of what an event is about, so an events
+     * stream shows each client only what the policy lets it see. */
+    "ALTER TABLE events ADD COLUMN label TEXT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -109,7 +112,7 @@ static const char *const migrations[] = {
     "uuid, name, config, state, persistent, autostart, seclabel, pool, " \
     "run_id, pid, pid_start, control, started_at_ns, exit_status, reason, " \
     "restarts"
-#define EVENT_COLS "seq, time_ns, domain_uuid, domain_name, kind, state, detail"
+#define EVENT_COLS "seq, time_ns, domain_uuid, domain_name, kind, state, detail, label"
 
 /* The cached statements. */
 enum {
@@ -157,7 +160,7 @@ static const char *const queries[Q_COUNT] = {
                       "WHERE name = 'run_id'",
     [Q_RUN_ID_GET] = "SELECT value FROM counters WHERE name = 'run_id'",
     [Q_EV_INSERT] = "INSERT INTO events (time_ns, domain_uuid, domain_name, "
-                    "kind, state, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "kind, state, detail, label) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     /* seq is the rowid: this is a range delete on the table's own b-tree,
      * a single seek when there is nothing to trim. */
     [Q_EV_TRIM] = "DELETE FROM events WHERE seq <= ?1",
@@ -791,6 +794,7 @@ void store_event_clear(struct store_event *e)
     free(e->domain_name);
     free(e->kind);
     free(e->detail);
+    free(e->label);
     memset(e, 0, sizeof(*e));
 }
 
@@ -812,6 +816,7 @@ int store_event_append(struct store *st, struct store_event *e)
     if (rc == SQLITE_OK) rc = sqlite3_bind_text(s, 4, e->kind, -1, SQLITE_STATIC);
     if (rc == SQLITE_OK) rc = sqlite3_bind_int(s, 5, e->state);
     if (rc == SQLITE_OK) rc = bind_text(s, 6, e->detail);
+    if (rc == SQLITE_OK) rc = bind_text(s, 7, e->label);
     if (rc == SQLITE_OK) rc = sqlite3_step(s);
     err = rc == SQLITE_DONE ? 0 : store_err(st, rc, "appending an event");
     int64_t seq = sqlite3_last_insert_rowid(st->db);
@@ -872,6 +877,7 @@ int store_events_since(struct store *st, uint64_t since, size_t max,
         e->kind = dup_col(s, 4, &err);
         e->state = sqlite3_column_int(s, 5);
         e->detail = dup_col(s, 6, &err);
+        e->label = dup_col(s, 7, &err);
         len++;
         if (err)
             break;

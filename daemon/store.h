@@ -70,6 +70,7 @@ struct store_event {
     char *kind;
     int state;
     char *detail;
+    char *label;              /* security context of the domain (or "" / NULL) */
 };
 void store_event_clear(struct store_event *e);
 int store_event_append(struct store *st, struct store_event *e);  /* sets e->seq */

@@ -133,6 +133,7 @@ int tls_conn_ready(struct conn *c)
         return -EPROTO;
     }
     c->identity = subject;
+    c->subj.identity = subject;   /* the security hooks map it (labels: cert lines) */
     bufferevent_set_timeouts(c->bev, NULL, NULL);
     if (!tls_subject_allowed(&c->h->conf, subject)) {
         log_warn("client %u: TLS client '%s' at %s refused: subject not in tls_allow",

@@ -14,7 +14,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # Build and test dependencies, by Debian package name.
 DEPS="gcc make autoconf automake libtool pkg-config libc6-dev linux-libc-dev
 libseccomp-dev libcmocka-dev protobuf-c-compiler libprotobuf-c-dev
-libevent-dev libsqlite3-dev libsystemd-dev libssl-dev openssl sqlite3 jq bats iproute2 iputils-ping procps coreutils time curl
+libevent-dev libsqlite3-dev libsystemd-dev libssl-dev openssl libsepol-dev checkpolicy m4
+sqlite3 jq bats iproute2 iputils-ping procps coreutils time curl
 debhelper build-essential systemd man-db"
 
 install_deps() {

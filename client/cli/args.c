@@ -32,6 +32,7 @@ static const struct optdef optdefs[] = {
     { OPT_DOMAIN, 'd', "domain", "DOMAIN" },
     { OPT_WEIGHT, 'w', "weight", "WEIGHT" },
     { OPT_CAP, 'c', "cap", "CAP" },
+    { OPT_FOLLOW, 'f', "follow", NULL },
 };
 
 #define N_OPTDEFS (sizeof optdefs / sizeof optdefs[0])

@@ -34,6 +34,7 @@ enum cli_opt {
     OPT_DOMAIN = 1u << 16,      /* -d, --domain DOMAIN */
     OPT_WEIGHT = 1u << 17,      /* -w, --weight W */
     OPT_CAP = 1u << 18,         /* -c, --cap C */
+    OPT_FOLLOW = 1u << 19,      /* -f, --follow */
 };
 
 struct cli_args {

@@ -111,5 +111,10 @@ int cli_cmd_sched_credit(struct cli *cli, const struct cli_args *args);
 /* topology.c: `info -n`. */
 void cli_print_topology(const struct skiff_topology *t);
 void cli_json_topology(struct json *j, const struct skiff_topology *t);
+int cli_cmd_getenforce(struct cli *cli, const struct cli_args *args);
+int cli_cmd_setenforce(struct cli *cli, const struct cli_args *args);
+int cli_cmd_loadpolicy(struct cli *cli, const struct cli_args *args);
+int cli_cmd_labels(struct cli *cli, const struct cli_args *args);
+int cli_cmd_audit(struct cli *cli, const struct cli_args *args);
 
 #endif

@@ -120,6 +120,30 @@ const struct cli_cmd cli_commands[] = {
       "      --json      a JSON object\n"
       "  Applied through the kernel's CPU controller (a cgroup per domain).",
       { OPT_DOMAIN | OPT_WEIGHT | OPT_CAP | OPT_JSON, 0, 0 }, cli_cmd_sched_credit },
+    { "getenforce", "[-l] [--json]", "show the security module and whether it enforces",
+      "  -l, --long      also the policy's origin, cache and denial counts\n"
+      "      --json      a JSON object\n"
+      "  Prints Enforcing, Permissive, or Disabled (the dummy module: no policy).",
+      { OPT_LONG | OPT_JSON, 0, 0 }, cli_cmd_getenforce },
+    { "setenforce", "1|0", "enforce the policy (1) or only log its denials (0)",
+      "  Also takes Enforcing and Permissive. Needs host:setenforce; lasts until\n"
+      "  hostd restarts (hostd.conf's `enforcing` decides at start).",
+      { 0, 1, 1 }, cli_cmd_setenforce },
+    { "loadpolicy", "FILE", "replace hostd's security policy with a binary policy",
+      "  FILE is checkpolicy's output. hostd reads its label mapping again with it.\n"
+      "  A policy with any fault is refused and the running one stays. Needs\n"
+      "  host:loadpolicy; lasts until hostd restarts (hostd.conf's `policy` then).",
+      { 0, 1, 1 }, cli_cmd_loadpolicy },
+    { "labels", "[--json]", "show the security contexts of the caller and of objects",
+      "      --json      a JSON array\n"
+      "  The caller (subject), the host, the pool and every domain the caller may see.",
+      { OPT_JSON, 0, 0 }, cli_cmd_labels },
+    { "audit", "[-f] [--since SEQ] [--json]", "show the security policy's recent denials",
+      "  -f, --follow    after the recorded denials, print new ones as they happen\n"
+      "      --since SEQ start at event sequence number SEQ\n"
+      "      --json      one JSON object per line\n"
+      "  Lines are in the SELinux AVC format. Needs host:audit.",
+      { OPT_FOLLOW | OPT_SINCE | OPT_JSON, 0, 0 }, cli_cmd_audit },
     { "help", "[COMMAND]", "show help for skiff or one command", NULL, { 0, 0, 1 },
       cli_cmd_help },
     { NULL, NULL, NULL, NULL, { 0, 0, 0 }, NULL },

@@ -150,6 +150,30 @@ int skiff_events_open(struct skiff_conn *conn, uint64_t since_seq, struct skiff_
     return 0;
 }
 
+int skiff_audit_open(struct skiff_conn *conn, bool follow, uint64_t since_seq,
+                     struct skiff_events **out, struct skiff_error *err)
+{
+    skiff_error_clear(err);
+    if (conn == NULL || out == NULL)
+        return sk_seterr(err, SKIFF_ERR_USAGE, EINVAL, "conn and out must not be NULL");
+    struct skiff_events *evs = calloc(1, sizeof *evs);
+    if (evs == NULL)
+        return sk_seterr(err, SKIFF_ERR_NOMEM, ENOMEM, "out of memory");
+    Skiff__V1__AuditRequest ar = SKIFF__V1__AUDIT_REQUEST__INIT;
+    Skiff__V1__Request req = SKIFF__V1__REQUEST__INIT;
+    ar.follow = follow;
+    ar.since_seq = since_seq;
+    req.op_case = SKIFF__V1__REQUEST__OP_AUDIT;
+    req.audit = &ar;
+    int rc = open_stream(conn, &req, &evs->s, err);
+    if (rc < 0) {
+        free(evs);
+        return rc;
+    }
+    *out = evs;
+    return 0;
+}
+
 int skiff_events_next(struct skiff_events *evs, struct skiff_event *ev, struct skiff_error *err)
 {
     skiff_error_clear(err);

@@ -19,7 +19,8 @@ HOSTD_TESTS = \
 	tests/integration/pools.bats \
 	tests/integration/vcpu.bats \
 	tests/integration/sched.bats \
-	tests/integration/numa.bats
+	tests/integration/numa.bats \
+	tests/integration/policy.bats
 
 # What operators meet: install, packages, docs, shell completion.
 OPERATOR_TESTS = \

@@ -96,3 +96,15 @@ tests_unit_test_pool_SOURCES = tests/unit/test-pool.c $(daemon_pool_sources) \
 	daemon/cpuset.c daemon/cpuset.h
 tests_unit_test_pool_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_pool_LDADD = $(CMOCKA_LIBS)
+# The FLASK security server on the policy built from policy/ and the test
+# fixtures, and the label mapping parser (daemon/libflask.a).
+check_PROGRAMS += tests/unit/test-flask tests/unit/test-labels
+TESTS += tests/unit/test-flask tests/unit/test-labels
+tests_unit_test_flask_SOURCES = tests/unit/test-flask.c
+tests_unit_test_flask_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_BUILDDIR=\"$(abs_top_builddir)\"
+tests_unit_test_flask_CFLAGS = $(AM_CFLAGS) $(SEPOL_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_flask_LDADD = daemon/libflask.a $(SEPOL_STATIC_LIBS) $(CMOCKA_LIBS)
+EXTRA_tests_unit_test_flask_DEPENDENCIES = policy/skiff.policy $(TEST_POLICIES)
+tests_unit_test_labels_SOURCES = tests/unit/test-labels.c
+tests_unit_test_labels_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_labels_LDADD = daemon/libflask.a $(SEPOL_STATIC_LIBS) $(CMOCKA_LIBS)

@@ -25,7 +25,7 @@
 #include "daemon/store.h"
 
 /* The schema version this code creates: bump with each new migration. */
-#define CURRENT_SCHEMA 2
+#define CURRENT_SCHEMA 3
 #define EVENT_LIMIT 10000
 
 struct fixture {

@@ -450,6 +450,51 @@ int skiff_events_fd(const struct skiff_events *evs);
 bool skiff_events_pending(const struct skiff_events *evs);
 void skiff_events_close(struct skiff_events *evs);
 
+/* ------------------------------------------------------------------ */
+/* Security policy (SKIFF_0.2). hostd runs one of two security modules:
+ * "dummy" (root and hostd's group may do everything) or "flask" (a FLASK
+ * policy decides every request; see skiff(1) and the policy guide).
+ * Under dummy, setenforce and loadpolicy fail with SKIFF_ERR_UNSUPPORTED. */
+
+struct skiff_security {
+    char *module;               /* "dummy" or "flask" */
+    bool enforcing;             /* false: permissive (denials logged, allowed) */
+    char *policy;               /* where the running policy came from */
+    uint64_t loaded_at_ns;      /* CLOCK_REALTIME of the last load */
+    uint64_t avc_hits;          /* decisions served from the cache */
+    uint64_t avc_misses;        /* decisions computed from the policy */
+    uint64_t denials;           /* since hostd started */
+};
+
+void skiff_security_clear(struct skiff_security *sec);
+int skiff_getenforce(struct skiff_conn *conn, struct skiff_security *out,
+                     struct skiff_error *err);
+int skiff_setenforce(struct skiff_conn *conn, bool enforcing, struct skiff_error *err);
+/*
+ * Replace the running policy with a binary policy (checkpolicy's output,
+ * len bytes). hostd reads its label mapping again with it. Atomic: a
+ * policy with any fault is refused (SKIFF_ERR_INVALID, the reason in the
+ * message) and the running one stays.
+ */
+int skiff_loadpolicy(struct skiff_conn *conn, const void *policy, size_t len,
+                     struct skiff_error *err);
+
+struct skiff_label {
+    char *kind;                 /* "subject" (the caller), "host", "pool" or "domain" */
+    char *name;
+    char *context;              /* "" under the dummy module for all but domains */
+};
+
+/* The caller's context, the host's, and those of the domains it may see. */
+int skiff_labels(struct skiff_conn *conn, struct skiff_label **labels, size_t *n,
+                 struct skiff_error *err);
+void skiff_labels_free(struct skiff_label *labels, size_t n);
+
+/* Recorded denials (events of kind "avc", from since_seq on), then new
+ * ones when follow is set; read with skiff_events_next. */
+int skiff_audit_open(struct skiff_conn *conn, bool follow, uint64_t since_seq,
+                     struct skiff_events **out, struct skiff_error *err);
+
 #ifdef __cplusplus
 }
 #endif
