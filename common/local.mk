@@ -14,3 +14,8 @@ common_libskiffcommon_a_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 # What every user of libskiffcommon adds to its flags.
 COMMON_CPPFLAGS = -I$(top_builddir)/proto -I$(top_srcdir)/common
 COMMON_LIBS = common/libskiffcommon.a $(PROTOBUF_C_LIBS)
+
+# Snapshot files (save, restore, migration): format, writer, reader.
+common_libskiffcommon_a_SOURCES += common/snapshot.h common/snapshot_crc.c \
+	common/snapshot_write.c common/snapshot_read.c
+nodist_common_libskiffcommon_a_SOURCES += proto/snapshot.pb-c.c proto/snapshot.pb-c.h

@@ -172,12 +172,19 @@ static int start(struct hv *hv)
     install_signals();
     if (setup_memory(hv) < 0 || hv_kvm_init(hv) < 0)
         return -1;
-    if (hv_elf_load(hv->kernel_fd, hv->kernel, hv->mem.base, hv->mem.alloc, &hv->entry,
+    if (hv->snap.incoming && !hv->managed) {
+        hv_err("--incoming needs --control or --control-fd: nobody could load the state");
+        return -1;
+    }
+    /* --incoming: memory, page tables and boot info all come with the state. */
+    if (!hv->snap.incoming &&
+        hv_elf_load(hv->kernel_fd, hv->kernel, hv->mem.base, hv->mem.alloc, &hv->entry,
                     &hv->kernel_end) < 0)
         return -1;
     close(hv->kernel_fd);
     hv->kernel_fd = -1;
-    hv_boot_setup_paging(hv);
+    if (!hv->snap.incoming)
+        hv_boot_setup_paging(hv);
     if (hv_kvm_vcpu_init(hv) < 0)
         return -1;
     if (hv->managed &&
@@ -185,7 +192,8 @@ static int start(struct hv *hv)
         return -1;
     if (setup_modules(hv) < 0 || check_all_attached(hv) < 0 || hv_boot_check_cmdline(hv) < 0)
         return -1;
-    hv_boot_write_info(hv);
+    if (!hv->snap.incoming)
+        hv_boot_write_info(hv);
     hv->dumpcore.pid = (int)getpid();
     /* Managed: the vCPU thread exists before the sandbox (which covers it
      * too) but runs the guest only once the control loop says go. */

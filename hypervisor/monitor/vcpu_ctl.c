@@ -10,6 +10,7 @@
 #include "log.h"
 #include "run.h"
 #include "vcpu_ctl.h"
+#include "vcpu_state.h"
 
 #define KICK_SIGNAL SIGUSR1
 
@@ -115,6 +116,9 @@ enum hv_action hv_vcpu_checkpoint(struct hv *hv)
     pthread_mutex_lock(&c->lock);
     while (c->pause_req && !c->destroy_req) {
         if (!c->parked) {
+            /* Parked means consistent: the last exit is completed, so a
+             * saved state never repeats or loses an instruction. */
+            hv_vcpu_state_settle(hv->vcpu.fd, hv->vcpu.run);
             c->parked = true;
             pthread_cond_broadcast(&c->cond);
         }
