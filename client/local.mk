@@ -15,6 +15,7 @@ client_libskiff_la_SOURCES = \
 	client/lib/convert.c \
 	client/lib/error.c \
 	client/lib/ops.c \
+	client/lib/snapshot.c \
 	client/lib/stream.c \
 	client/lib/uri.c client/lib/uri.h \
 	common/frame.c common/frame.h
@@ -39,6 +40,7 @@ client_cli_libskiffcli_a_SOURCES = \
 	client/cli/cmd-console.c \
 	client/cli/cmd-events.c \
 	client/cli/cmd-lifecycle.c \
+	client/cli/cmd-snapshot.c \
 	client/cli/cmd-show.c \
 	client/cli/cmd-top.c \
 	client/cli/commands.c \

@@ -14,6 +14,7 @@
 
 #include "conn.h"
 #include "domain.h"
+#include "save_restore.h"
 #include "events.h"
 #include "hostd.h"
 #include "log.h"
@@ -207,6 +208,7 @@ void domain_free(struct domain *d)
 {
     if (d == NULL)
         return;
+    restore_discard(d);
     if (d->grace_timer != NULL)
         event_free(d->grace_timer);
     if (d->cfg != NULL)

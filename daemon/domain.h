@@ -20,6 +20,7 @@ struct domtab;
 struct monitor;
 struct call;
 struct event;
+struct restore;
 
 /* Crash-loop protection: more than CRASH_LOOP_MAX crashes within
  * CRASH_LOOP_WINDOW_S seconds and on_crash=restart gives up. */
@@ -57,6 +58,7 @@ struct domain {
     uint64_t cpu_time_ns, memory_touched, exits;
     uint64_t stats_at_ns;            /* CLOCK_MONOTONIC of the last Stats; 0 = never */
     bool control_events;
+    struct restore *restore;         /* restore waiting for the monitor (rpc_restore.c) */
 };
 
 static inline bool domain_active(const struct domain *d)

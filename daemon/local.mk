@@ -33,3 +33,7 @@ daemon_hostd_LDADD = daemon/libstore.a $(COMMON_LIBS) $(LIBEVENT_LIBS) $(SQLITE_
 noinst_LIBRARIES += daemon/libstore.a
 daemon_libstore_a_SOURCES = daemon/store.c daemon/store.h
 daemon_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+
+# Save and restore.
+daemon_hostd_SOURCES += daemon/save_restore.h daemon/snapshot_file.c \
+	daemon/rpc_save.c daemon/rpc_restore.c

@@ -27,6 +27,7 @@ static const struct optdef optdefs[] = {
     { OPT_BATCH, 'b', "batch", NULL },
     { OPT_DELAY, 'd', "delay", "SECONDS" },
     { OPT_ITERATIONS, 'i', "iterations", "N" },
+    { OPT_CHECKPOINT, 'c', "checkpoint", NULL },
 };
 
 #define N_OPTDEFS (sizeof optdefs / sizeof optdefs[0])

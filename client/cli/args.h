@@ -27,6 +27,7 @@ enum cli_opt {
     OPT_BATCH = 1u << 11,       /* -b, --batch */
     OPT_DELAY = 1u << 12,       /* -d, --delay SECONDS (fractions allowed) */
     OPT_ITERATIONS = 1u << 13,  /* -i, --iterations N */
+    OPT_CHECKPOINT = 1u << 14,  /* -c, --checkpoint (save: keep running) */
 };
 
 struct cli_args {

@@ -1,0 +1,317 @@
+/*
+ * skiff restore: read and check everything in the snapshot but guest RAM,
+ * record the domain and start skiff-hv --incoming in one transaction,
+ * then, once the monitor is up, copy the saved pages into its memfd
+ * (zero pages cost nothing: the memfd starts as holes), load the vCPU
+ * state and unpause. Any failure destroys the half-restored domain, which
+ * is transient until then, so nothing is left running or recorded.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "config-file.h"
+#include "conn.h"
+#include "domain.h"
+#include "hostd.h"
+#include "log.h"
+#include "monitor.h"
+#include "rpc.h"
+#include "save_restore.h"
+#include "snapshot.h"
+#include "store.h"
+#include "util.h"
+
+struct restore {
+    struct call *call;
+    char *path;
+    int fd;
+    struct snap_image img;
+    bool paused;
+};
+
+static void restore_free(struct restore *r)
+{
+    if (r == NULL)
+        return;
+    if (r->fd >= 0)
+        close(r->fd);
+    snap_image_free(&r->img);
+    free(r->path);
+    free(r);
+}
+
+void restore_discard(struct domain *d)
+{
+    restore_free(d->restore);
+    d->restore = NULL;
+}
+
+/* Give up: the domain (still transient) is destroyed and forgotten. */
+static void fail(struct restore *r, struct domain *d, Skiff__V1__ErrorCode code, const char *msg)
+{
+    call_error(r->call, code, "restore from %s failed: %s", r->path, msg);
+    if (d != NULL) {
+        char why[600];
+        snprintf(why, sizeof why, "restore failed: %s", msg);
+        domain_destroy(d, why);
+    }
+    restore_free(r);
+}
+
+static void unpause_cb(struct monitor *m, void *arg, int err,
+                       const Skiff__Monitor__V1__MonitorReply *rep)
+{
+    struct restore *r = arg;
+    struct domain *d = rpc_callback_domain(r->call, m, err, false);
+    if (d == NULL) {
+        restore_free(r);
+        return;
+    }
+    if (rep->error != 0) {
+        fail(r, d, E(INTERNAL), rep->message && *rep->message ? rep->message
+                                                              : strerror(rep->error));
+        return;
+    }
+    d->row.state = SKIFF__V1__DOMAIN_STATE__RUNNING;
+    if (domain_commit(d) < 0) {
+        fail(r, d, E(INTERNAL), "cannot record the domain as running");
+        return;
+    }
+    hostd_status_changed(d->h);
+    domain_reply_info(r->call, d);
+    restore_free(r);
+}
+
+static void state_cb(struct monitor *m, void *arg, int err,
+                     const Skiff__Monitor__V1__MonitorReply *rep)
+{
+    struct restore *r = arg;
+    struct domain *d = rpc_callback_domain(r->call, m, err, false);
+    if (d == NULL) {
+        restore_free(r);
+        return;
+    }
+    if (rep->error != 0) {
+        fail(r, d, E(INVALID), rep->message && *rep->message ? rep->message
+                                                             : strerror(rep->error));
+        return;
+    }
+    char detail[600];
+    snprintf(detail, sizeof detail, "from %s", r->path);
+    domain_event(d, "restored", detail);
+    if (r->paused) {
+        domain_reply_info(r->call, d);
+        restore_free(r);
+        return;
+    }
+    if (monitor_simple(d->mon, SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_UNPAUSE, unpause_cb,
+                       r) < 0)
+        fail(r, d, E(INTERNAL), "cannot reach the monitor");
+}
+
+/* Guest RAM arrives as the monitor's memfd: fill it from the file. */
+static void memory_cb(struct monitor *m, void *arg, int err,
+                      const Skiff__Monitor__V1__MonitorReply *rep)
+{
+    struct restore *r = arg;
+    int fd = err == 0 ? monitor_take_fd(m) : -1;
+    struct domain *d = rpc_callback_domain(r->call, m, err, false);
+    if (d == NULL) {
+        if (fd >= 0)
+            close(fd);
+        restore_free(r);
+        return;
+    }
+    uint64_t size = r->img.header->memory_bytes;
+    if (rep->error != 0 || fd < 0 || rep->stats == NULL || rep->stats->memory_bytes != size) {
+        if (fd >= 0)
+            close(fd);
+        fail(r, d, E(INTERNAL), "the monitor did not hand over memory of the saved size");
+        return;
+    }
+    void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (mem == MAP_FAILED) {
+        fail(r, d, E(INTERNAL), strerror(errno));
+        return;
+    }
+    char why[512];
+    int rc = snap_read_memory(r->fd, &r->img, mem, size, why, sizeof why);
+    munmap(mem, size);
+    if (rc < 0) {
+        fail(r, d, E(INVALID), why);
+        return;
+    }
+    Skiff__Monitor__V1__MonitorRequest req = SKIFF__MONITOR__V1__MONITOR_REQUEST__INIT;
+    req.op_case = SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_SET_STATE;
+    req.set_state = r->img.machine;
+    rc = monitor_request(d->mon, &req, state_cb, r);
+    if (rc < 0)
+        fail(r, d, E(INTERNAL), "cannot reach the monitor");
+}
+
+void restore_monitor_ready(struct domain *d)
+{
+    struct restore *r = d->restore;
+    d->restore = NULL;
+    r->call = d->start_call;
+    d->start_call = NULL;
+    r->call->dom = d;
+    Skiff__Monitor__V1__MonitorRequest req = SKIFF__MONITOR__V1__MONITOR_REQUEST__INIT;
+    Skiff__Monitor__V1__Empty e = SKIFF__MONITOR__V1__EMPTY__INIT;
+    req.op_case = SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_GET_MEMORY;
+    req.get_memory = &e;
+    if (monitor_request(d->mon, &req, memory_cb, r) < 0)
+        fail(r, d, E(INTERNAL), "cannot reach the monitor");
+}
+
+static int set_str(char **field, const char *value)
+{
+    char *copy = strdup(value);
+    if (copy == NULL)
+        return -ENOMEM;
+    free(*field);
+    *field = copy;
+    return 0;
+}
+
+static int parse_action(const char *s, Skiff__V1__LifecycleAction *out)
+{
+    if (strcmp(s, "destroy") == 0)
+        *out = SKIFF__V1__LIFECYCLE_ACTION__DESTROY;
+    else if (strcmp(s, "restart") == 0)
+        *out = SKIFF__V1__LIFECYCLE_ACTION__RESTART;
+    else if (strcmp(s, "preserve") == 0)
+        *out = SKIFF__V1__LIFECYCLE_ACTION__PRESERVE;
+    else
+        return -EINVAL;
+    return 0;
+}
+
+/* name, uuid and on_* may change; nothing that the saved guest depends on. */
+static int apply_overrides(Skiff__V1__DomainConfig *cfg, const Skiff__V1__RestoreRequest *rq,
+                           bool *named, bool *uuided, char *msg, size_t size)
+{
+    struct skiff_cfg *c = NULL;
+    struct skiff_cfg_error e;
+    int rc = skiff_cfg_parse("", 0, SKIFF_CFG_CMDLINE, &c, &e);
+    for (size_t i = 0; rc == 0 && i < rq->n_overrides; i++) {
+        rc = skiff_cfg_override(c, rq->overrides[i], &e);
+        if (rc < 0)
+            skiff_cfg_error_format(&e, msg, size);
+    }
+    for (size_t i = 0; rc == 0 && i < skiff_cfg_count(c); i++) {
+        const struct skiff_cfg_entry *en = skiff_cfg_at(c, i);
+        const char *v = en->value.type == SKIFF_CFG_STRING ? en->value.str : NULL;
+        Skiff__V1__LifecycleAction *act = strcmp(en->key, "on_poweroff") == 0 ? &cfg->on_poweroff
+                                        : strcmp(en->key, "on_reboot") == 0 ? &cfg->on_reboot
+                                        : strcmp(en->key, "on_crash") == 0 ? &cfg->on_crash
+                                        : NULL;
+        if (v == NULL) {
+            snprintf(msg, size, "%s: expected a string", en->key);
+            rc = -EINVAL;
+        } else if (strcmp(en->key, "name") == 0) {
+            rc = set_str(&cfg->name, v);
+            *named = true;
+        } else if (strcmp(en->key, "uuid") == 0) {
+            rc = set_str(&cfg->uuid, v);
+            *uuided = true;
+        } else if (act != NULL) {
+            rc = parse_action(v, act);
+            if (rc < 0)
+                snprintf(msg, size, "%s: expected destroy, restart or preserve", en->key);
+        } else {
+            snprintf(msg, size, "%s cannot change on restore (only name, uuid, on_poweroff, "
+                     "on_reboot and on_crash can)", en->key);
+            rc = -EINVAL;
+        }
+    }
+    skiff_cfg_free(c);
+    if (rc == -ENOMEM)
+        snprintf(msg, size, "out of memory");
+    return rc;
+}
+
+/* The saved configuration must describe the saved machine. */
+static int check_config(const struct snap_image *img, const Skiff__V1__DomainConfig *cfg,
+                        char *msg, size_t size)
+{
+    uint32_t vcpus = cfg->vcpus ? cfg->vcpus : 1;
+    if (cfg->memory_mb << 20 != img->header->memory_bytes || vcpus != img->header->vcpu_count) {
+        snprintf(msg, size, "corrupt: the saved configuration (%llu MiB, %u vCPUs) does not "
+                 "match the saved machine", (unsigned long long)cfg->memory_mb, vcpus);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+void rpc_restore(struct call *call, const Skiff__V1__RestoreRequest *rq)
+{
+    struct hostd *h = call->conn->h;
+    if (rq->path[0] != '/') {
+        call_error(call, E(INVALID), "the snapshot path must be absolute: '%s'", rq->path);
+        return;
+    }
+    struct restore *r = calloc(1, sizeof *r);
+    if (r == NULL || (r->path = strdup(rq->path)) == NULL) {
+        free(r);
+        call_error(call, E(INTERNAL), "out of memory");
+        return;
+    }
+    r->paused = rq->paused;
+    r->fd = open(rq->path, O_RDONLY | O_CLOEXEC);
+    if (r->fd < 0) {
+        call_error(call, errno == ENOENT ? E(NOT_FOUND) : E(INVALID), "cannot open %s: %s",
+                   rq->path, strerror(errno));
+        restore_free(r);
+        return;
+    }
+    char msg[512];
+    if (snap_read_meta(r->fd, &r->img, msg, sizeof msg) < 0) {
+        call_error(call, E(INVALID), "snapshot %s: %s", rq->path, msg);
+        restore_free(r);
+        return;
+    }
+    Skiff__V1__DomainConfig *cfg = r->img.header->config;
+    bool named = false, uuided = false;
+    if (check_config(&r->img, cfg, msg, sizeof msg) < 0 ||
+        apply_overrides(cfg, rq, &named, &uuided, msg, sizeof msg) < 0) {
+        call_error(call, E(INVALID), "snapshot %s: %s", rq->path, msg);
+        restore_free(r);
+        return;
+    }
+    /* A copy under a new name gets a new uuid unless one was given. */
+    if (named && !uuided && domain_find_uuid(h, cfg->uuid) != NULL)
+        cfg->uuid[0] = '\0';
+    if (store_begin(h->store) < 0) {
+        call_error(call, E(INTERNAL), "cannot start a transaction");
+        restore_free(r);
+        return;
+    }
+    struct domain *d = rpc_add_domain(call, cfg, false);
+    if (d == NULL) {
+        store_rollback(h->store);
+        restore_free(r);
+        return;
+    }
+    d->restore = r;
+    if (domain_start(d, true, call) < 0) {
+        domain_forget(d);       /* frees r; the call has its error */
+        store_rollback(h->store);
+        return;
+    }
+    if (store_commit(h->store) < 0) {
+        log_err("domain %s: the restore is not recorded", d->row.name);
+        d->start_call = NULL;
+        call_error(call, E(INTERNAL), "cannot record the restored domain");
+        domain_destroy(d, "restore not recorded");
+        return;
+    }
+}
