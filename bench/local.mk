@@ -2,7 +2,8 @@
 # skiff-hv of this build, prints a table and writes bench/results.json.
 # They are EXTRA_PROGRAMS: built only here, never by `make` or `make check`.
 # (EXTRA_PROGRAMS is declared in Makefile.am; fragments add to it.)
-EXTRA_PROGRAMS += bench/mkbenchguest bench/kvm-bare bench/hv-startup bench/hv-hypercall
+EXTRA_PROGRAMS += bench/mkbenchguest bench/kvm-bare bench/hv-startup bench/hv-hypercall \
+	bench/hv-smp
 
 bench_mkbenchguest_SOURCES = bench/mkbenchguest.c
 bench_kvm_bare_SOURCES = bench/kvm-bare.c
@@ -12,6 +13,7 @@ bench_hv_startup_SOURCES = bench/hv-startup.c $(bench_common)
 # A small driver keeps the floor under ru_maxrss low (see hv-startup.c).
 bench_hv_startup_LDFLAGS = $(HV_LDFLAGS)
 bench_hv_hypercall_SOURCES = bench/hv-hypercall.c $(bench_common)
+bench_hv_smp_SOURCES = bench/hv-smp.c $(bench_common)
 
 EXTRA_DIST += bench/report.awk
 
@@ -19,16 +21,18 @@ EXTRA_DIST += bench/report.awk
 BENCH_STARTUP_RUNS = 50
 BENCH_HYPERCALL_RUNS = 31
 BENCH_HYPERCALLS = 20000
+BENCH_SMP_RUNS = 10
 
 bench_guests = bench/quiet.hvt bench/first-puts.hvt bench/walltime.hvt bench/walltime0.hvt \
 	bench/idle.hvt
 bench_built = bench/mkbenchguest$(EXEEXT) bench/kvm-bare$(EXEEXT) \
-	bench/hv-startup$(EXEEXT) bench/hv-hypercall$(EXEEXT) bench/hostd-api$(EXEEXT)
+	bench/hv-startup$(EXEEXT) bench/hv-hypercall$(EXEEXT) bench/hostd-api$(EXEEXT) \
+	bench/hv-smp$(EXEEXT)
 CLEANFILES += $(bench_built) $(bench_guests) bench/rows.tsv bench/results.json \
 	bench/rows-hostd.tsv bench/results-hostd.json
 
 # Quiet recipes: stdout is the table and nothing else.
-bench: hypervisor/monitor/skiff-hv$(EXEEXT) $(bench_built)
+bench: hypervisor/monitor/skiff-hv$(EXEEXT) $(bench_built) tests/guests/smp.hvt
 	@bench/mkbenchguest bench $(BENCH_HYPERCALLS)
 	@echo "bench: start-up, $(BENCH_STARTUP_RUNS) runs per guest and size..." >&2
 	@bench/hv-startup hypervisor/monitor/skiff-hv$(EXEEXT) bench \
@@ -36,6 +40,9 @@ bench: hypervisor/monitor/skiff-hv$(EXEEXT) $(bench_built)
 	@echo "bench: hypercalls, $(BENCH_HYPERCALL_RUNS) runs of $(BENCH_HYPERCALLS)..." >&2
 	@bench/hv-hypercall hypervisor/monitor/skiff-hv$(EXEEXT) bench/kvm-bare$(EXEEXT) \
 	    bench $(BENCH_HYPERCALL_RUNS) >> bench/rows.tsv
+	@echo "bench: SMP start-up, $(BENCH_SMP_RUNS) runs of 1, 64 and 512 vCPUs..." >&2
+	@bench/hv-smp hypervisor/monitor/skiff-hv$(EXEEXT) tests/guests/smp.hvt \
+	    $(BENCH_SMP_RUNS) >> bench/rows.tsv
 	@echo "bench: hostd and API, up to $(BENCH_DOMAINS) domains..." >&2
 	@st=0; $(bench_hostd_run) >> bench/rows.tsv || st=$$?; \
 	$(AWK) -v json=bench/results.json -f $(srcdir)/bench/report.awk bench/rows.tsv && \

@@ -185,11 +185,46 @@ struct mft {
 #define SKIFF_NOTE_EXT1_MAX   64
 
 #define SKIFF_EXT_CONTROL_EVENTS  (1U << 0)
+#define SKIFF_EXT_SMP             (1U << 1)
 
+/*
+ * Version 1 of the descriptor; the SMP fields were reserved (0) before
+ * SKIFF_EXT_SMP existed, so older images still read as "no SMP".
+ */
 struct skiff_ext1_desc {
     uint32_t version;         /* 1 */
     uint32_t features;        /* SKIFF_EXT_* the guest handles */
-    uint64_t reserved[2];     /* 0 */
+    uint64_t smp_entry;       /* SKIFF_EXT_SMP: GPA where secondaries start */
+    uint32_t smp_max_vcpus;   /* SKIFF_EXT_SMP: most vCPUs it handles, 0 = 512 */
+    uint32_t reserved;        /* 0 */
+};
+
+/*
+ * SMP (SKIFF_EXT_SMP). skiff-hv --vcpus=N (1 <= N <= SKIFF_SMP_MAX_VCPUS,
+ * and at most smp_max_vcpus) runs the guest on N vCPUs, one host thread
+ * each; a guest without the feature is refused when N > 1.
+ *
+ * vCPU 0 enters as every hvt guest does (_start, RDI = boot info,
+ * RSP = mem_size - 8) and, in an SMP guest only, with RSI = N.
+ *
+ * Secondary vCPUs 1..N-1 do not run until a vCPU makes the SMP_START
+ * hypercall. Each then enters at smp_entry in the same 64-bit long mode
+ * as vCPU 0 (same page tables, the boot GDT, interrupts disabled, no IDT)
+ * with RDI = its index, RSI = N, RDX = GPA of the boot info, RSP = 0
+ * (the guest gives it a stack) and RFLAGS = 0x2; CPUID reports its
+ * index as the initial APIC ID.
+ *
+ * Every hypercall may be made from any vCPU at the same time; POLL blocks
+ * only the vCPU that makes it. HALT from any vCPU ends the guest: the
+ * other vCPUs are stopped wherever they are.
+ */
+#define SKIFF_SMP_MAX_VCPUS       512
+#define SKIFF_HYPERCALL_SMP_START 33          /* port 0x521 */
+
+struct skiff_hc_smp_start {
+    uint32_t started;         /* OUT: secondary vCPUs running (N - 1) */
+    int32_t ret;              /* OUT: HVT_R_OK */
+    uint64_t reserved;        /* IN: 0 */
 };
 
 #define SKIFF_HYPERCALL_CONTROL   32          /* port 0x520 */
@@ -228,5 +263,8 @@ _Static_assert(offsetof(struct mft_net_basic, mtu) == 6, "mtu");
 _Static_assert(sizeof(struct mft) == 8, "mft header");
 _Static_assert(sizeof(struct skiff_ext1_desc) == 24, "skiff ext1");
 _Static_assert(sizeof(struct skiff_hc_control) == 16, "skiff control");
+_Static_assert(offsetof(struct skiff_ext1_desc, smp_entry) == 8, "skiff smp entry");
+_Static_assert(offsetof(struct skiff_ext1_desc, smp_max_vcpus) == 16, "skiff smp max");
+_Static_assert(sizeof(struct skiff_hc_smp_start) == 16, "skiff smp start");
 
 #endif /* SKIFF_HVT_ABI_H */

@@ -5,6 +5,7 @@
 #include "internal.h"
 
 const struct hvt_boot_info *skiff_bi;
+uint64_t skiff_boot_ncpus;      /* RSI at entry, saved by start.S */
 
 const struct hvt_boot_info *skiff_boot_info(void)
 {
@@ -25,6 +26,7 @@ void skiff_boot(const struct hvt_boot_info *bi)
 {
     skiff_cpu_init();
     skiff_bi = bi;
+    skiff_smp_init(skiff_boot_ncpus);
 
     const char *cmdline = skiff_cmdline_init((const char *)(uintptr_t)bi->cmdline);
 
@@ -32,6 +34,8 @@ void skiff_boot(const struct hvt_boot_info *bi)
     skiff_mem_init(bi->mem_size);
     skiff_tls_init();
 
+    if (skiff_ncpus() > 1)
+        skiff_log(SKIFF_LOG_DEBUG, "%u CPUs", skiff_ncpus());
     if (skiff_log_level() >= SKIFF_LOG_INFO)
         skiff_log(SKIFF_LOG_INFO,
                   "hvt ABI 2, memory 0x%lx bytes, image 0x%lx-0x%lx, %u device(s)",

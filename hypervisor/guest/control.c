@@ -13,7 +13,8 @@
 /* Defined by SKIFF_CONTROL_EVENTS(); 0 when the image did not opt in. */
 extern const struct skiff_ext1_note skiff_ext1_note __attribute__((weak));
 
-static skiff_control_t pending = SKIFF_CONTROL_NONE;
+/* Any CPU may fetch a request; every CPU sees it. */
+static volatile skiff_control_t pending = SKIFF_CONTROL_NONE;
 
 bool skiff_control_fetch(void)
 {

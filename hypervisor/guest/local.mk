@@ -29,6 +29,7 @@ GUEST_HDRS = \
 
 GUEST_LIB_SRCS = \
 	hypervisor/guest/start.S \
+	hypervisor/guest/smp_entry.S \
 	hypervisor/guest/trap_entry.S \
 	hypervisor/guest/boot.c \
 	hypervisor/guest/block.c \
@@ -41,6 +42,7 @@ GUEST_LIB_SRCS = \
 	hypervisor/guest/mem.c \
 	hypervisor/guest/net.c \
 	hypervisor/guest/printf.c \
+	hypervisor/guest/smp.c \
 	hypervisor/guest/ssp.c \
 	hypervisor/guest/string.c \
 	hypervisor/guest/time.c \

@@ -12,6 +12,7 @@
 
 static uintptr_t heap_next;
 static uintptr_t heap_end;
+static skiff_spinlock_t heap_lock = SKIFF_SPINLOCK_INIT;   /* any CPU may allocate */
 
 void skiff_mem_init(uint64_t mem_size)
 {
@@ -29,10 +30,15 @@ void *skiff_alloc(size_t size, size_t align)
     if (align == 0 || (align & (align - 1)))
         return 0;
 
+    skiff_spin_lock(&heap_lock);
+
     uintptr_t p = (heap_next + align - 1) & ~(uintptr_t)(align - 1);
 
-    if (p < heap_next || p > heap_end || heap_end - p < size)
+    if (p < heap_next || p > heap_end || heap_end - p < size) {
+        skiff_spin_unlock(&heap_lock);
         return 0;
+    }
     heap_next = p + size;
+    skiff_spin_unlock(&heap_lock);
     return (void *)p;
 }

@@ -2,7 +2,8 @@
  * Entry point and the image's fixed notes.
  *
  * The monitor enters _start in long mode with RDI = boot info and
- * RSP = mem_size - 8. Nothing here may fault: there is no usable IDT yet.
+ * RSP = mem_size - 8 (and, for an SMP image under skiff-hv, RSI = the
+ * vCPU count). Nothing here may fault: there is no usable IDT yet.
  */
 
 /* Refuse direct execution on the host: the kernel cannot find this
@@ -26,6 +27,7 @@
     .globl _start
     .type _start, @function
 _start:
+    movq %rsi, skiff_boot_ncpus(%rip)
     /* Seed the stack-protector canary before any protected C code runs.
      * The multiply spreads the TSC's fast-changing low bits over the word;
      * a zero low byte stops string functions from copying the canary. */

@@ -1,5 +1,5 @@
 /*
- * Thread-local storage for the one thread there is, x86_64 variant II:
+ * Thread-local storage, one block per CPU, x86_64 variant II:
  * the TLS block (.tdata copy, then .tbss) ends at the thread pointer,
  * rounded to the TLS alignment, and the thread pointer points at a TCB
  * whose first word points to itself (%fs:0 reads the thread pointer).
@@ -14,8 +14,6 @@ struct tcb {
     uintptr_t reserved2[2];
 };
 _Static_assert(__builtin_offsetof(struct tcb, stack_guard) == 0x28, "tcb");
-
-static uintptr_t tls_base;
 
 /* The value of an absolute linker symbol. Going through asm stops the
  * compiler from assuming that an object's address is never 0. */
@@ -55,11 +53,11 @@ void skiff_tls_init(void)
 
     tcb->self = tcb;
     tcb->stack_guard = __stack_chk_guard;
-    tls_base = tp;
-    skiff_wrmsr(MSR_FS_BASE, tls_base);
+    skiff_cpu_self()->tls_base = tp;
+    skiff_wrmsr(MSR_FS_BASE, tp);
 }
 
 uintptr_t skiff_tls_base(void)
 {
-    return tls_base;
+    return skiff_cpu_self()->tls_base;
 }

@@ -21,21 +21,21 @@ static const char *const trap_names[32] = {
     "#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
 };
 
-/* Static, so the cookie stays valid and well inside guest memory. */
-static struct hvt_trap_frame frame;
-
 void skiff_trap(struct trap_regs *r)
 {
-    static volatile int depth;
+    /* Per CPU and never on a stack, so the cookie stays valid and well
+     * inside guest memory. */
+    struct skiff_cpu *c = skiff_cpu_self();
+    struct hvt_trap_frame *frame = &c->frame;
 
     /* A fault while reporting a fault: do not recurse on the IST stack. */
-    if (depth++)
-        skiff_halt(255, &frame);
+    if (c->trap_depth++)
+        skiff_halt(255, frame);
 
     uint64_t cr2;
     __asm__ __volatile__("mov %%cr2, %0" : "=r"(cr2));
 
-    frame = (struct hvt_trap_frame){
+    *frame = (struct hvt_trap_frame){
         .cr2 = cr2, .ec = r->ec, .rip = r->rip, .cs = r->cs,
         .rflags = r->rflags, .rsp = r->rsp, .ss = r->ss,
     };
@@ -58,5 +58,8 @@ void skiff_trap(struct trap_regs *r)
     skiff_log(SKIFF_LOG_ERROR, "trap: r13=0x%lx r14=0x%lx r15=0x%lx",
               r->r13, r->r14, r->r15);
 
-    skiff_abort_cookie(&frame, "fatal trap %s at rip=0x%lx", name, r->rip);
+    if (skiff_ncpus() > 1)
+        skiff_abort_cookie(frame, "fatal trap %s at rip=0x%lx on CPU %u", name, r->rip,
+                           c->id);
+    skiff_abort_cookie(frame, "fatal trap %s at rip=0x%lx", name, r->rip);
 }

@@ -22,7 +22,7 @@ static void usage(FILE *f)
                "  --control-fd=N (serve it on the listening socket N made by the caller;\n"
                "                  with --control too, PATH only names it)\n"
                "  --start-paused (with --control: do not run the guest until unpaused)\n"
-               "Compiled-in modules: core block net dumpcore\n"
+               "Compiled-in modules: core block net dumpcore control smp place\n"
                "Module options:\n", hv_progname());
     for (int i = 0; hv_modules[i] != NULL; i++) {
         if (hv_modules[i]->option != NULL)

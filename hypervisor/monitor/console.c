@@ -1,5 +1,5 @@
 /*
- * The guest console. PUTS runs on the vCPU thread and must never wait
+ * The guest console. PUTS runs on vCPU threads and must never wait
  * for a reader: stdout is best effort, the ring keeps the last 64 KiB for
  * a controller that attaches later, and the controller's queue drops what
  * does not fit (and says so) rather than slowing the guest.
@@ -68,11 +68,15 @@ static bool queue_put(struct hv_console *c, const uint8_t *data, size_t len)
 
 void hv_console_write(struct hv *hv, const uint8_t *data, size_t len)
 {
-    write_stdout(data, len);
     struct hv_console *c = &hv->console;
-    if (c->ring == NULL)
-        return;
+    /* One PUTS stays whole on stdout and in the ring even when several
+     * vCPUs write at once (a pipe keeps only small writes whole). */
     pthread_mutex_lock(&c->lock);
+    write_stdout(data, len);
+    if (c->ring == NULL) {
+        pthread_mutex_unlock(&c->lock);
+        return;
+    }
     ring_put(c, data, len);
     bool wake = c->subscribed && queue_put(c, data, len);
     pthread_mutex_unlock(&c->lock);

@@ -22,6 +22,7 @@
 #include "control_snap.h"
 #include "frame.h"
 #include "log.h"
+#include "place.h"
 #include "monitor.pb-c.h"
 #include "vcpu_ctl.h"
 
@@ -212,24 +213,79 @@ static void forward_console(struct server *s)
     free(buf);
 }
 
-static uint64_t thread_cpu_ns(struct hv *hv)
+static uint64_t thread_cpu_ns(pthread_t thread)
 {
     clockid_t cid;
     struct timespec ts;
-    if (pthread_getcpuclockid(hv->ctl.vcpu_thread, &cid) != 0 || clock_gettime(cid, &ts) < 0)
+    if (pthread_getcpuclockid(thread, &cid) != 0 || clock_gettime(cid, &ts) < 0)
         return 0;
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Per-vCPU statistics, in one allocation freed by the caller. */
+struct vcpu_stats {
+    uint64_t *time_ns;
+    Skiff__Monitor__V1__VcpuInfo *info;
+    Skiff__Monitor__V1__VcpuInfo **ptrs;
+    char (*affinity)[128];
+};
+
+static void *vcpu_stats_fill(struct hv *hv, bool stopped, struct vcpu_stats *vs,
+                             uint64_t *total)
+{
+    unsigned n = hv->nvcpus;
+    size_t size = n * (sizeof *vs->time_ns + sizeof *vs->info + sizeof *vs->ptrs +
+                       sizeof *vs->affinity);
+    uint8_t *block = malloc(size);
+    if (block == NULL)
+        return NULL;
+    vs->time_ns = (uint64_t *)block;
+    vs->info = (Skiff__Monitor__V1__VcpuInfo *)(vs->time_ns + n);
+    vs->ptrs = (Skiff__Monitor__V1__VcpuInfo **)(vs->info + n);
+    vs->affinity = (char (*)[128])(vs->ptrs + n);
+    *total = 0;
+    for (unsigned i = 0; i < n; i++) {
+        struct hv_vcpu *v = &hv->vcpus[i];
+        Skiff__Monitor__V1__VcpuInfo *vi = &vs->info[i];
+        skiff__monitor__v1__vcpu_info__init(vi);
+        pthread_mutex_lock(&hv->ctl.lock);
+        enum hv_vcpu_state state = v->state;
+        pthread_mutex_unlock(&hv->ctl.lock);
+        bool gone = stopped || state == HV_VCPU_STOPPED;
+        vs->time_ns[i] = gone ? 0 : thread_cpu_ns(v->thread);
+        *total += vs->time_ns[i];
+        vs->affinity[i][0] = '\0';
+        if (!gone)
+            hv_place_affinity(v, vs->affinity[i], sizeof vs->affinity[i]);
+        vi->index = i;
+        vi->tid = v->tid;
+        vi->cpu = __atomic_load_n(&v->host_cpu, __ATOMIC_RELAXED);
+        vi->blocked = state != HV_VCPU_RUNNING ||
+                      __atomic_load_n(&v->blocked, __ATOMIC_RELAXED);
+        vi->time_ns = vs->time_ns[i];
+        vi->affinity = vs->affinity[i];
+        vs->ptrs[i] = vi;
+    }
+    return block;
 }
 
 static void reply_stats(struct server *s, uint64_t id)
 {
     struct hv *hv = s->hv;
     struct stat st;
-    uint64_t cpu = s->stopped ? 0 : thread_cpu_ns(hv);
+    struct vcpu_stats vs;
+    uint64_t cpu = 0;
+    void *block = vcpu_stats_fill(hv, s->stopped, &vs, &cpu);
+    if (block == NULL) {
+        reply(s, id, ENOMEM, "out of memory", NULL);
+        return;
+    }
     Skiff__Monitor__V1__Stats stats = SKIFF__MONITOR__V1__STATS__INIT;
     stats.cpu_time_ns = cpu;
-    stats.n_vcpu_time_ns = 1;
-    stats.vcpu_time_ns = &cpu;
+    stats.n_vcpu_time_ns = hv->nvcpus;
+    stats.vcpu_time_ns = vs.time_ns;
+    stats.n_vcpus = hv->nvcpus;
+    stats.vcpus = vs.ptrs;
     /* Resident guest pages are the memfd's allocated blocks. */
     stats.memory_touched_bytes = fstat(hv->mem.fd, &st) == 0 ? (uint64_t)st.st_blocks * 512 : 0;
     stats.exits = __atomic_load_n(&hv->exits, __ATOMIC_RELAXED);
@@ -240,6 +296,18 @@ static void reply_stats(struct server *s, uint64_t id)
     stats.started_at_ns = hv->started_at_ns;
     stats.incoming = hv->snap.incoming && !hv->snap.state_loaded;
     reply(s, id, 0, NULL, &stats);
+    free(block);
+}
+
+static void set_affinity(struct server *s, uint64_t id, const Skiff__Monitor__V1__SetAffinity *a)
+{
+    char msg[256];
+    if (s->stopped) {
+        reply(s, id, ESRCH, "guest has stopped", NULL);
+        return;
+    }
+    int err = hv_place_set_affinity(s->hv, a->vcpu, a->cpus ? a->cpus : "", msg, sizeof msg);
+    reply(s, id, err, err ? msg : NULL, NULL);
 }
 
 /* Guest RAM's memfd rides along with the reply (hostd maps it itself). */
@@ -344,6 +412,9 @@ static void handle_request(struct server *s, const Skiff__Monitor__V1__MonitorRe
     case SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_CONSOLE:
         hv_console_subscribe(hv, true, rq->console->history);
         reply(s, rq->id, 0, NULL, NULL);
+        return;
+    case SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_SET_AFFINITY:
+        set_affinity(s, rq->id, rq->set_affinity);
         return;
     case SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_RELEASE:
         if (!s->stopped) {

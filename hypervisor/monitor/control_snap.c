@@ -13,17 +13,14 @@
 #include "vcpu_ctl.h"
 #include "vcpu_state.h"
 
-/* The vCPUs, whatever their number. */
 static unsigned vcpu_count(const struct hv *hv)
 {
-    (void)hv;
-    return 1;
+    return hv->nvcpus;
 }
 
 static int vcpu_fd(const struct hv *hv, unsigned i)
 {
-    (void)i;
-    return hv->vcpu.fd;
+    return hv->vcpus[i].fd;
 }
 
 static uint64_t realtime_ns(void)
@@ -76,6 +73,7 @@ int hv_snap_get_state(struct hv *hv, Skiff__Monitor__V1__Stats *st, char *msg, s
     pthread_mutex_lock(&hv->ctl.lock);
     m->guest_request = hv->ctl.guest_request;
     m->last_request = hv->ctl.last_request;
+    m->smp_started = hv->ctl.smp_started;
     pthread_mutex_unlock(&hv->ctl.lock);
     m->wall_ns = realtime_ns();
     return 0;
@@ -180,6 +178,9 @@ int hv_snap_set_state(struct hv *hv, const Skiff__Snapshot__V1__MachineState *m,
         uint64_t one = 1;
         (void)!write(hv->ctl.request_fd, &one, sizeof one);
     }
+    /* Secondaries the guest had started run again (parked until unpause). */
+    if (m->smp_started && hv->nvcpus > 1)
+        hv_vcpu_start_secondaries(hv);
     hv->snap.state_loaded = true;
     return 0;
 }

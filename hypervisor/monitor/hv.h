@@ -18,7 +18,7 @@ struct kvm_run;
 struct hv;
 
 /* Hypercall numbers the table can hold: the hvt ones and Skiff's. */
-#define HV_HYPERCALL_SLOTS (SKIFF_HYPERCALL_CONTROL + 1)
+#define HV_HYPERCALL_SLOTS (SKIFF_HYPERCALL_SMP_START + 1)
 
 /* What the run loop does after a hypercall or exit. */
 enum hv_action {
@@ -35,16 +35,35 @@ struct hv_mem {
     int fd;             /* memfd backing the RAM, shareable with hostd */
 };
 
+/* Where a vCPU thread is; changed under hv->ctl.lock. */
+enum hv_vcpu_state {
+    HV_VCPU_WAITING,    /* created, not started yet (or secondary before SMP_START) */
+    HV_VCPU_RUNNING,
+    HV_VCPU_PARKED,     /* paused by the controller */
+    HV_VCPU_STOPPED     /* left its run loop for good */
+};
+
 struct hv_vcpu {
+    struct hv *hv;
+    unsigned index;
     int fd;
     struct kvm_run *run;
     size_t run_size;
+    pthread_t thread;
+    int tid;                    /* host thread id, once the thread runs */
+    enum hv_vcpu_state state;
+    bool blocked;               /* sleeping in POLL (atomic) */
+    int host_cpu;               /* where it last ran (atomic, managed mode) */
 };
 
+/* The most devices POLL watches, plus the control request and attention. */
+#define HV_POLL_FDS (MFT_MAX_ENTRIES + 2)
+
 struct hv_poll {
-    int epfd;           /* tap fds (data = handle) and the timer */
-    int timerfd;
-    uint64_t handles;   /* set of handles registered for readiness */
+    int fds[HV_POLL_FDS];       /* readiness fds, read-only once running */
+    uint64_t handle[HV_POLL_FDS];   /* the handle each one reports */
+    int nfds;
+    uint64_t handles;           /* set of handles registered for readiness */
 };
 
 /* Host side of a manifest entry: what the guest must not see. */
@@ -79,15 +98,23 @@ struct hv_console {
 };
 
 /*
- * Managed mode (--control=PATH): the vCPU runs on its own thread while the
- * main thread serves hostd's control socket. The two meet here.
+ * vCPU threads and whoever steers them meet here. Managed mode
+ * (--control=PATH): every vCPU runs on its own thread while the main
+ * thread serves hostd's control socket. Standalone, vCPU 0 runs on the
+ * main thread and secondaries on threads of their own.
  */
 struct hv_ctl {
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    pthread_t vcpu_thread;
+    bool threaded;              /* managed or SMP: vCPUs check in before KVM_RUN */
+    bool attention;             /* pause, destroy or stop pending (atomic) */
+    int attention_fd;           /* eventfd in every POLL: readable while attention */
+    unsigned ready;             /* vCPU threads that finished starting */
+    bool go;                    /* the guest may start (after the sandbox) */
+    bool smp_started;           /* SMP_START: secondaries may run */
+    bool stopping;              /* a vCPU stopped the guest: all stop */
+    unsigned live;              /* vCPUs not yet HV_VCPU_STOPPED */
     bool pause_req;             /* hostd asked for a pause */
-    bool parked;                /* the vCPU thread is waiting, not running */
     bool destroy_req;
     uint32_t guest_request;     /* pending skiff_control_request */
     uint32_t last_request;      /* the last one the guest read */
@@ -96,6 +123,14 @@ struct hv_ctl {
     int listen_fd;              /* the control socket */
     int epfd;                   /* the control loop's event set */
     bool stopped;
+};
+
+/* Placement options: where vCPU threads run and guest RAM lives. */
+struct hv_place {
+    const char *cpus;           /* --cpus: initial affinity of every vCPU thread */
+    const char *mem_nodes;      /* --mem-nodes: NUMA nodes for guest RAM */
+    int mem_policy;             /* MPOL_BIND (default) or MPOL_PREFERRED */
+    bool mem_policy_set;
 };
 
 /* Save, restore and migration (control_snap.c, dirty_log.c). */
@@ -124,7 +159,8 @@ struct hv {
 
     int kvm_fd;
     int vm_fd;
-    struct hv_vcpu vcpu;
+    struct hv_vcpu *vcpus;      /* nvcpus of them, by index */
+    unsigned nvcpus;            /* --vcpus, default 1 */
     uint64_t entry;
     uint64_t kernel_end;
     uint64_t tsc_hz;
@@ -139,6 +175,10 @@ struct hv {
     int control_fd;             /* --control-fd: a listening socket to adopt */
     bool start_paused;
     bool control_events;        /* the guest opted in (Skiff SKF1 note) */
+    bool smp;                   /* the guest handles SMP (SKF1 note) */
+    uint64_t smp_entry;         /* where secondaries start */
+    unsigned smp_max;           /* most vCPUs the guest handles */
+    struct hv_place place;      /* --cpus, --mem-nodes, --mem-policy */
     struct hv_console console;
     struct hv_ctl ctl;
     uint64_t exits;             /* VM exits served */
@@ -171,6 +211,8 @@ extern const struct hv_module hv_module_block;
 extern const struct hv_module hv_module_net;
 extern const struct hv_module hv_module_dumpcore;
 extern const struct hv_module hv_module_control;
+extern const struct hv_module hv_module_smp;
+extern const struct hv_module hv_module_place;
 extern const struct hv_module *const hv_modules[];
 
 void hv_hypercall_register(struct hv *hv, int nr, hv_hypercall_fn fn);
@@ -199,8 +241,12 @@ int hv_poll_add(struct hv *hv, int fd, uint64_t handle);
 void hv_console_write(struct hv *hv, const uint8_t *data, size_t len);
 
 /* Stop the guest with exit status 1 and a message: the guest's own fault,
- * or a host failure it cannot continue after (an I/O error). */
+ * or a host failure it cannot continue after (an I/O error). With several
+ * vCPUs the message names the vCPU that made the call. */
 enum hv_action hv_stop_guest(struct hv *hv, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* The vCPU the calling thread runs (NULL on the control thread). */
+struct hv_vcpu *hv_vcpu_self(void);
 
 #endif

@@ -7,11 +7,12 @@
 /* Open /dev/kvm, create the VM and register guest memory as slot 0. */
 int hv_kvm_init(struct hv *hv);
 
-/* Create vCPU 0 in 64-bit long mode at hv->entry, with the host's CPUID. */
+/* Create hv->nvcpus vCPUs in 64-bit long mode with the host's CPUID:
+ * vCPU 0 at hv->entry, secondaries at hv->smp_entry. */
 int hv_kvm_vcpu_init(struct hv *hv);
 
-/* Guest RIP for messages; 0 if it cannot be read. */
-uint64_t hv_kvm_rip(const struct hv *hv);
+/* A vCPU's RIP for messages; 0 if it cannot be read. */
+uint64_t hv_kvm_rip(const struct hv_vcpu *v);
 
 void hv_kvm_close(struct hv *hv);
 

@@ -11,6 +11,7 @@ hypervisor_monitor_libhv_a_SOURCES = \
 	hypervisor/monitor/control_snap.c hypervisor/monitor/control_snap.h \
 	hypervisor/monitor/dirty_log.c hypervisor/monitor/dirty_log.h \
 	hypervisor/monitor/vcpu_state.c hypervisor/monitor/vcpu_state.h \
+	hypervisor/monitor/cpulist.c hypervisor/monitor/cpulist.h \
 	hypervisor/monitor/device.c hypervisor/monitor/device.h \
 	hypervisor/monitor/dumpcore.h \
 	hypervisor/monitor/elf_loader.c hypervisor/monitor/elf_loader.h \
@@ -24,6 +25,8 @@ hypervisor_monitor_libhv_a_SOURCES = \
 	hypervisor/monitor/mod_core.c \
 	hypervisor/monitor/mod_dumpcore.c \
 	hypervisor/monitor/mod_net.c \
+	hypervisor/monitor/mod_place.c hypervisor/monitor/place.h \
+	hypervisor/monitor/mod_smp.c hypervisor/monitor/smp.h \
 	hypervisor/monitor/run.c hypervisor/monitor/run.h \
 	hypervisor/monitor/sandbox.c hypervisor/monitor/sandbox.h \
 	hypervisor/monitor/vcpu_ctl.c hypervisor/monitor/vcpu_ctl.h

@@ -21,12 +21,14 @@
 #include "manifest.h"
 #include "mem.h"
 #include "run.h"
+#include "place.h"
 #include "sandbox.h"
+#include "smp.h"
 #include "vcpu_ctl.h"
 
 const struct hv_module *const hv_modules[] = {
     &hv_module_core, &hv_module_block, &hv_module_net, &hv_module_dumpcore,
-    &hv_module_control, NULL,
+    &hv_module_control, &hv_module_smp, &hv_module_place, NULL,
 };
 
 static void on_signal(int sig)
@@ -52,14 +54,16 @@ static void install_signals(void)
 static void hv_init(struct hv *hv)
 {
     memset(hv, 0, sizeof *hv);
-    hv->kernel_fd = hv->kvm_fd = hv->vm_fd = hv->vcpu.fd = -1;
-    hv->mem.fd = hv->poll.epfd = hv->poll.timerfd = hv->dumpcore.dirfd = -1;
+    hv->kernel_fd = hv->kvm_fd = hv->vm_fd = -1;
+    hv->mem.fd = hv->dumpcore.dirfd = -1;
+    hv->nvcpus = 1;
     for (int i = 0; i < MFT_MAX_ENTRIES; i++)
         hv->dev[i].fd = -1;
     hv->mem_request = HVT_MEM_DEFAULT;
     hv->sandbox = true;
     hv->control_fd = -1;
-    hv->console.wake_fd = hv->ctl.request_fd = hv->ctl.stopped_fd = hv->ctl.listen_fd = hv->ctl.epfd = -1;
+    hv->console.wake_fd = hv->ctl.request_fd = hv->ctl.stopped_fd = hv->ctl.listen_fd = -1;
+    hv->ctl.epfd = hv->ctl.attention_fd = -1;
     pthread_mutex_init(&hv->console.lock, NULL);
     pthread_mutex_init(&hv->ctl.lock, NULL);
     pthread_cond_init(&hv->ctl.cond, NULL);
@@ -141,7 +145,7 @@ static int setup_memory(struct hv *hv)
         return -1;
     if (adjusted)
         hv_warn("adjusting memory to %llu bytes", (unsigned long long)size);
-    return hv_mem_map(&hv->mem, size);
+    return hv_mem_map(&hv->mem, size) < 0 ? -1 : hv_place_memory(hv);
 }
 
 static int setup_modules(struct hv *hv)
@@ -163,7 +167,7 @@ static int start(struct hv *hv)
         return -1;
     }
     if (check_abi(hv) < 0 || load_manifest(hv) < 0 || hv_control_read_note(hv) < 0 ||
-        hv_args_apply(hv) < 0 || hv_sandbox_close_inherited(hv) < 0)
+        hv_args_apply(hv) < 0 || hv_smp_check(hv) < 0 || hv_sandbox_close_inherited(hv) < 0)
         return -1;
     if (hv->start_paused && !hv->managed) {
         hv_err("--start-paused needs --control or --control-fd: nobody could unpause the guest");
@@ -187,19 +191,28 @@ static int start(struct hv *hv)
         hv_boot_setup_paging(hv);
     if (hv_kvm_vcpu_init(hv) < 0)
         return -1;
-    if (hv->managed &&
-        (hv_console_init_managed(hv) < 0 || hv_vcpu_ctl_init(hv) < 0))
+    if (hv->managed && hv_console_init_managed(hv) < 0)
+        return -1;
+    /* Threads only when something else must reach the vCPUs: a
+     * controller, or other vCPUs. */
+    if ((hv->managed || hv->nvcpus > 1) && hv_vcpu_ctl_init(hv) < 0)
         return -1;
     if (setup_modules(hv) < 0 || check_all_attached(hv) < 0 || hv_boot_check_cmdline(hv) < 0)
         return -1;
     if (!hv->snap.incoming)
         hv_boot_write_info(hv);
     hv->dumpcore.pid = (int)getpid();
-    /* Managed: the vCPU thread exists before the sandbox (which covers it
-     * too) but runs the guest only once the control loop says go. */
-    if (hv->managed &&
-        (hv_control_listen(hv) < 0 || hv_vcpu_thread_start(hv) < 0))
+    /* vCPU threads exist before the sandbox (which covers them too) but
+     * run the guest only once told to. */
+    if (hv->managed && hv_control_listen(hv) < 0)
         return -1;
+    if (hv->ctl.threaded && (hv_vcpu_threads_start(hv) < 0 || hv_place_vcpus(hv) < 0))
+        return -1;
+    if (!hv->ctl.threaded && hv->place.cpus != NULL) {
+        hv->vcpus[0].tid = (int)getpid();
+        if (hv_place_vcpus(hv) < 0)
+            return -1;
+    }
     return hv_sandbox_enter(hv);
 }
 
@@ -216,5 +229,5 @@ int main(int argc, char **argv)
     /* The process exit releases everything: nothing is torn down here. */
     if (hv.managed)
         return hv_control_serve(&hv);
-    return hv_run(&hv);
+    return hv_vcpu_run_main(&hv);
 }

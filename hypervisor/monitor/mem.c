@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "mem.h"
+#include "vcpu_ctl.h"
 
 int hv_mem_parse_mib(const char *text, uint64_t *bytes)
 {
@@ -106,14 +107,16 @@ void hv_args_out(struct hv *hv, uint64_t gpa, const void *args, size_t size)
 enum hv_action hv_stop_guest(struct hv *hv, const char *fmt, ...)
 {
     char msg[512];
+    size_t n = 0;
+    const struct hv_vcpu *v = hv_vcpu_self();
+    if (hv->nvcpus > 1 && v != NULL)
+        n = (size_t)snprintf(msg, sizeof msg, "vCPU %u: ", v->index);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(msg + n, sizeof msg - n, fmt, ap);   /* truncated if long */
     va_end(ap);
-    hv_err("%s", msg);
-    hv->exit_status = 1;
-    hv->faulted = true;
-    memcpy(hv->exit_reason, msg, sizeof hv->exit_reason - 1);   /* truncated if long */
-    hv->exit_reason[sizeof hv->exit_reason - 1] = '\0';
+    /* Several vCPUs may fail at once: only the first one counts. */
+    if (hv_guest_stop(hv, 1, true, msg))
+        hv_err("%s", msg);
     return HV_STOP;
 }

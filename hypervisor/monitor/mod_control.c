@@ -14,7 +14,8 @@
 #include "log.h"
 
 
-/* Look for the SKF1 note; its absence is normal (a plain hvt guest). */
+/* Look for the SKF1 note; its absence is normal (a plain hvt guest).
+ * It names the extensions the guest handles: control events, SMP. */
 int hv_control_read_note(struct hv *hv)
 {
     void *desc = NULL;
@@ -34,6 +35,12 @@ int hv_control_read_note(struct hv *hv)
         return -1;
     }
     hv->control_events = (ext.features & SKIFF_EXT_CONTROL_EVENTS) != 0;
+    hv->smp = (ext.features & SKIFF_EXT_SMP) != 0 && len >= sizeof ext;
+    if (hv->smp) {
+        hv->smp_entry = ext.smp_entry;
+        hv->smp_max = ext.smp_max_vcpus == 0 || ext.smp_max_vcpus > SKIFF_SMP_MAX_VCPUS
+                          ? SKIFF_SMP_MAX_VCPUS : ext.smp_max_vcpus;
+    }
     return 0;
 }
 

@@ -1,13 +1,13 @@
 /*
  * The core hypercalls every guest has: WALLTIME, PUTS, POLL and HALT.
- * POLL sleeps in epoll on the taps plus a timerfd, so an idle guest costs
- * the host nothing.
+ * POLL sleeps in ppoll on the taps (and the control eventfds) with the
+ * guest's timeout, so an idle vCPU costs the host nothing; every vCPU may
+ * sleep in it at once.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/timerfd.h>
+#include <poll.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,8 +15,6 @@
 #include "hv.h"
 #include "log.h"
 #include "vcpu_ctl.h"
-
-#define POLL_TIMER_TAG UINT64_MAX   /* epoll data of the timer; taps use handles */
 
 static enum hv_action hc_walltime(struct hv *hv, uint64_t gpa)
 {
@@ -42,13 +40,12 @@ static enum hv_action hc_puts(struct hv *hv, uint64_t gpa)
     return HV_CONTINUE;
 }
 
-static int arm_timer(int timerfd, uint64_t ns)
+/* ppoll takes a timespec: nanosecond timeouts, nothing to set up per
+ * vCPU, and a vCPU that sleeps costs the host nothing. */
+static struct timespec poll_timeout(uint64_t ns)
 {
-    struct itimerspec it = { 0 };
-    it.it_value.tv_sec = (time_t)(ns / 1000000000ULL);
-    /* An all-zero value would disarm the timer. */
-    it.it_value.tv_nsec = (long)(ns % 1000000000ULL) | 1;
-    return timerfd_settime(timerfd, 0, &it, NULL);
+    return (struct timespec){ .tv_sec = (time_t)(ns / 1000000000ULL),
+                              .tv_nsec = (long)(ns % 1000000000ULL) };
 }
 
 static enum hv_action hc_poll(struct hv *hv, uint64_t gpa)
@@ -56,29 +53,25 @@ static enum hv_action hc_poll(struct hv *hv, uint64_t gpa)
     struct hvt_hc_poll a;
     if (!hv_args_in(hv, gpa, &a, sizeof a, "POLL arguments"))
         return HV_STOP;
-    struct epoll_event ev[MFT_MAX_ENTRIES + 1];
-    int timeout = 0;
-    if (a.timeout_nsecs > 0) {
-        if (arm_timer(hv->poll.timerfd, a.timeout_nsecs) < 0) {
-            return hv_stop_guest(hv, "POLL: cannot arm the timer: %s", strerror(errno));
-        }
-        timeout = -1;   /* the timer ends the wait, with nanosecond precision */
-    }
-    int n;
-    do
-        n = epoll_wait(hv->poll.epfd, ev, MFT_MAX_ENTRIES + 1, timeout);
-    while (n < 0 && errno == EINTR && !hv_vcpu_wanted(hv));
+    struct pollfd pfd[HV_POLL_FDS];
+    int nfds = hv->poll.nfds;
+    for (int i = 0; i < nfds; i++)
+        pfd[i] = (struct pollfd){ .fd = hv->poll.fds[i], .events = POLLIN };
+    struct timespec ts = poll_timeout(a.timeout_nsecs);
+    struct hv_vcpu *self = hv_vcpu_self();
+    __atomic_store_n(&self->blocked, true, __ATOMIC_RELAXED);
+    int n = ppoll(pfd, (nfds_t)nfds, &ts, NULL);
+    __atomic_store_n(&self->blocked, false, __ATOMIC_RELAXED);
     if (n < 0 && errno == EINTR)
-        n = 0;      /* paused or destroyed: end the sleep early, as a timeout */
-    if (n < 0) {
-        return hv_stop_guest(hv, "POLL: epoll_wait failed: %s", strerror(errno));
-    }
+        n = 0;      /* a kick or a signal: end the sleep early, as a timeout */
+    if (n < 0)
+        return hv_stop_guest(hv, "POLL: ppoll failed: %s", strerror(errno));
     uint64_t ready = 0;
     int nready = 0;
-    for (int i = 0; i < n; i++) {
-        uint64_t h = ev[i].data.u64;
-        if (h == POLL_TIMER_TAG)
-            continue;
+    for (int i = 0; i < nfds && n > 0; i++) {
+        uint64_t h = hv->poll.handle[i];
+        if (pfd[i].revents == 0 || h >= MFT_MAX_ENTRIES)
+            continue;   /* not ready, or the attention eventfd: no handle */
         ready |= 1ULL << h;
         nready += h != 0;       /* handle 0 is the control event, not a device */
     }
@@ -99,38 +92,35 @@ static enum hv_action hc_halt(struct hv *hv, uint64_t gpa)
         if (frame == NULL)
             return HV_STOP;
     }
-    hv->exit_status = a.exit_status & 0xff;
-    snprintf(hv->exit_reason, sizeof hv->exit_reason, "%s with status %d",
-             hv->exit_status == 255 ? "aborted" : "halted", a.exit_status);
-    if (hv->exit_status == 255 && hv->dumpcore.dirfd >= 0)
+    int status = a.exit_status & 0xff;
+    char reason[64];
+    int n = snprintf(reason, sizeof reason, "%s with status %d",
+                     status == 255 ? "aborted" : "halted", a.exit_status);
+    if (hv->nvcpus > 1 && n > 0 && (size_t)n < sizeof reason)
+        snprintf(reason + n, sizeof reason - (size_t)n, " on vCPU %u", hv_vcpu_self()->index);
+    /* Only the first vCPU to stop the guest decides how it ended. */
+    if (hv_guest_stop(hv, status, false, reason) && status == 255 &&
+        hv->dumpcore.dirfd >= 0)
         hv_dumpcore_write(hv, frame);
     return HV_STOP;
 }
 
 int hv_poll_add(struct hv *hv, int fd, uint64_t handle)
 {
-    struct epoll_event ev = { .events = EPOLLIN, .data.u64 = handle };
-    if (epoll_ctl(hv->poll.epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-        hv_err("cannot poll device %llu: %m", (unsigned long long)handle);
+    if (hv->poll.nfds >= HV_POLL_FDS) {
+        hv_err("cannot poll device %llu: too many", (unsigned long long)handle);
         return -1;
     }
-    hv->poll.handles |= 1ULL << handle;
+    hv->poll.fds[hv->poll.nfds] = fd;
+    hv->poll.handle[hv->poll.nfds] = handle;
+    hv->poll.nfds++;
+    if (handle < MFT_MAX_ENTRIES)
+        hv->poll.handles |= 1ULL << handle;
     return 0;
 }
 
 static int core_setup(struct hv *hv)
 {
-    hv->poll.epfd = epoll_create1(EPOLL_CLOEXEC);
-    hv->poll.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (hv->poll.epfd < 0 || hv->poll.timerfd < 0) {
-        hv_err("cannot create the POLL event set: %m");
-        return -1;
-    }
-    struct epoll_event ev = { .events = EPOLLIN, .data.u64 = POLL_TIMER_TAG };
-    if (epoll_ctl(hv->poll.epfd, EPOLL_CTL_ADD, hv->poll.timerfd, &ev) < 0) {
-        hv_err("cannot poll the POLL timer: %m");
-        return -1;
-    }
     hv_hypercall_register(hv, HVT_HYPERCALL_WALLTIME, hc_walltime);
     hv_hypercall_register(hv, HVT_HYPERCALL_PUTS, hc_puts);
     hv_hypercall_register(hv, HVT_HYPERCALL_POLL, hc_poll);

@@ -37,15 +37,18 @@ static void fill_regs(struct hv *hv, struct user_regs_struct *r,
 {
     struct kvm_regs k;
     struct kvm_sregs s;
+    /* The registers of the vCPU that aborted. */
+    const struct hv_vcpu *v = hv_vcpu_self();
+    int fd = v != NULL ? v->fd : hv->vcpus[0].fd;
     memset(r, 0, sizeof *r);
-    if (ioctl(hv->vcpu.fd, KVM_GET_REGS, &k) == 0) {
+    if (ioctl(fd, KVM_GET_REGS, &k) == 0) {
         r->r15 = k.r15; r->r14 = k.r14; r->r13 = k.r13; r->r12 = k.r12;
         r->rbp = k.rbp; r->rbx = k.rbx; r->r11 = k.r11; r->r10 = k.r10;
         r->r9 = k.r9; r->r8 = k.r8; r->rax = k.rax; r->rcx = k.rcx;
         r->rdx = k.rdx; r->rsi = k.rsi; r->rdi = k.rdi; r->rip = k.rip;
         r->eflags = k.rflags; r->rsp = k.rsp;
     }
-    if (ioctl(hv->vcpu.fd, KVM_GET_SREGS, &s) == 0) {
+    if (ioctl(fd, KVM_GET_SREGS, &s) == 0) {
         r->cs = s.cs.selector; r->ss = s.ss.selector; r->ds = s.ds.selector;
         r->es = s.es.selector; r->fs = s.fs.selector; r->gs = s.gs.selector;
         r->fs_base = s.fs.base; r->gs_base = s.gs.base;

@@ -4,7 +4,7 @@
 
 #include "hv.h"
 
-/* Run the guest until it halts or is stopped; returns the exit status. */
-int hv_run(struct hv *hv);
+/* Run vCPU V until the guest halts or is stopped; returns the exit status. */
+int hv_run(struct hv *hv, struct hv_vcpu *v);
 
 #endif

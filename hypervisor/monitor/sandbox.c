@@ -64,8 +64,7 @@ static int allow_managed(scmp_filter_ctx ctx, const struct hv *hv)
            ALLOW(ctx, epoll_wait, 1, ON_FD(ep)) | ALLOW(ctx, epoll_pwait, 1, ON_FD(ep)) |
            ALLOW(ctx, epoll_ctl, 1, ON_FD(ep)) |
            ALLOW(ctx, read, 0) | ALLOW(ctx, write, 0) | ALLOW(ctx, sendto, 0) |
-           ALLOW(ctx, close, 0) | ALLOW(ctx, futex, 0) |
-           ALLOW(ctx, getpid, 0) | ALLOW(ctx, gettid, 0) | ALLOW(ctx, tgkill, 0) |
+           ALLOW(ctx, close, 0) |
            ALLOW(ctx, newfstatat, 1, ON_FD(hv->mem.fd)) | ALLOW(ctx, fstat, 1, ON_FD(hv->mem.fd)) |
            ALLOW(ctx, brk, 0) | ALLOW(ctx, munmap, 0) | ALLOW(ctx, madvise, 0) |
            ALLOW(ctx, mmap, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, noexec, 0)) |
@@ -84,6 +83,13 @@ static const unsigned long vcpu_state_ioctls[] = {
     KVM_GET_MSRS, KVM_SET_MSRS, KVM_SET_TSC_KHZ,
 };
 
+/* Every vCPU fd (made after every other KVM fd: see allow_vcpu_ioctls). */
+static struct scmp_arg_cmp vcpu_fds(const struct hv *hv)
+{
+    int lo = hv->vcpus[0].fd;
+    return hv->nvcpus == 1 ? ON_FD(lo) : SCMP_A0(SCMP_CMP_GE, (scmp_datum_t)lo);
+}
+
 static int allow_snapshot(scmp_filter_ctx ctx, const struct hv *hv)
 {
     if (!hv->managed)
@@ -93,27 +99,57 @@ static int allow_snapshot(scmp_filter_ctx ctx, const struct hv *hv)
              ALLOW(ctx, ioctl, 2, ON_FD(hv->vm_fd),
                    SCMP_A1(SCMP_CMP_EQ, KVM_SET_USER_MEMORY_REGION));
     for (size_t i = 0; i < sizeof vcpu_state_ioctls / sizeof vcpu_state_ioctls[0]; i++)
-        rc |= ALLOW(ctx, ioctl, 2, ON_FD(hv->vcpu.fd),
-                    SCMP_A1(SCMP_CMP_EQ, vcpu_state_ioctls[i]));
+        rc |= ALLOW(ctx, ioctl, 2, vcpu_fds(hv), SCMP_A1(SCMP_CMP_EQ, vcpu_state_ioctls[i]));
+    return rc;
+}
+
+/*
+ * vCPU threads (managed mode, or several vCPUs): they wait on each other
+ * (futex), are kicked with a signal (tgkill after getpid), exit (madvise
+ * of the stack), and the control thread pins them: sched_[gs]etaffinity
+ * on their thread ids only.
+ */
+static int allow_threads(scmp_filter_ctx ctx, const struct hv *hv)
+{
+    if (!hv->ctl.threaded)
+        return 0;
+    int rc = ALLOW(ctx, futex, 0) | ALLOW(ctx, getpid, 0) | ALLOW(ctx, gettid, 0) |
+             ALLOW(ctx, tgkill, 0) | ALLOW(ctx, madvise, 0) | ALLOW(ctx, getcpu, 0) |
+             ALLOW(ctx, write, 1, ON_FD(hv->ctl.attention_fd));
+    for (unsigned i = 0; i < hv->nvcpus && rc == 0; i++) {
+        scmp_datum_t tid = (scmp_datum_t)hv->vcpus[i].tid;
+        rc = ALLOW(ctx, sched_setaffinity, 1, SCMP_A0(SCMP_CMP_EQ, tid)) |
+             ALLOW(ctx, sched_getaffinity, 1, SCMP_A0(SCMP_CMP_EQ, tid));
+    }
+    return rc;
+}
+
+/* ioctl on vCPU fds only, with the run loop's three requests. vCPU fds
+ * are made after every other KVM fd, so with several the lowest bounds
+ * them (a fd above it that is not a vCPU fails these with ENOTTY). */
+static int allow_vcpu_ioctls(scmp_filter_ctx ctx, const struct hv *hv)
+{
+    static const unsigned long req[] = { KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS };
+    int lo = hv->vcpus[0].fd;
+    struct scmp_arg_cmp fd = hv->nvcpus == 1 ? ON_FD(lo)
+                                             : SCMP_A0(SCMP_CMP_GE, (scmp_datum_t)lo);
+    int rc = 0;
+    for (size_t i = 0; i < sizeof req / sizeof req[0]; i++)
+        rc |= ALLOW(ctx, ioctl, 2, fd, SCMP_A1(SCMP_CMP_EQ, req[i]));
     return rc;
 }
 
 static int build(scmp_filter_ctx ctx, const struct hv *hv)
 {
-    int vcpu = hv->vcpu.fd;
-    return ALLOW(ctx, ioctl, 2, ON_FD(vcpu), SCMP_A1(SCMP_CMP_EQ, KVM_RUN)) |
-           ALLOW(ctx, ioctl, 2, ON_FD(vcpu), SCMP_A1(SCMP_CMP_EQ, KVM_GET_REGS)) |
-           ALLOW(ctx, ioctl, 2, ON_FD(vcpu), SCMP_A1(SCMP_CMP_EQ, KVM_GET_SREGS)) |
+    return allow_vcpu_ioctls(ctx, hv) |
            ALLOW(ctx, write, 1, ON_FD(STDOUT_FILENO)) |
            ALLOW(ctx, write, 1, ON_FD(STDERR_FILENO)) |
-           ALLOW(ctx, epoll_wait, 1, ON_FD(hv->poll.epfd)) |
-           ALLOW(ctx, epoll_pwait, 1, ON_FD(hv->poll.epfd)) |
-           ALLOW(ctx, timerfd_settime, 1, ON_FD(hv->poll.timerfd)) |
+           ALLOW(ctx, ppoll, 0) |
            ALLOW(ctx, clock_gettime, 0) |
            ALLOW(ctx, rt_sigreturn, 0) | ALLOW(ctx, rt_sigprocmask, 0) |
            ALLOW(ctx, exit_group, 0) | ALLOW(ctx, exit, 0) |
            allow_device_io(ctx, hv) | allow_dumpcore(ctx, hv) | allow_managed(ctx, hv) |
-           allow_snapshot(ctx, hv);
+           allow_snapshot(ctx, hv) | allow_threads(ctx, hv);
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -162,7 +198,7 @@ int hv_sandbox_enter(struct hv *hv)
         hv_err("sandbox: seccomp_init failed");
         return -1;
     }
-    /* TSYNC: the filter covers the vCPU thread, already running. */
+    /* TSYNC: the filter covers the vCPU threads, already running. */
     if (build(ctx, hv) != 0 || seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0) {
         seccomp_release(ctx);
         hv_err("sandbox: cannot build the seccomp filter");

@@ -4,7 +4,8 @@ INTEGRATION_TESTS = \
 	tests/integration/hostile.bats \
 	tests/integration/elf.bats \
 	tests/integration/monitor.bats \
-	tests/integration/managed.bats
+	tests/integration/managed.bats \
+	tests/integration/smp.bats
 
 # hostd through its socket and through the skiff CLI.
 HOSTD_TESTS = \

@@ -2,6 +2,9 @@
  * hvctl SOCKET COMMAND...: drive a managed skiff-hv the way hostd does, for
  * tests. Commands run in order: hello, stats, pause, unpause, shutdown,
  * reboot, destroy, console (subscribe with history), release,
+ * vcpus (stats, one "vcpu INDEX tid=T cpu=C blocked=B time_ns=N
+ * affinity=LIST" line per vCPU), set-affinity VCPU LIST (two arguments;
+ * VCPU -1 means all),
  * wait-exit (print console output until Exited arrives),
  * read-console=N (print console output until N bytes or Exited),
  * oversize / garbage (send a frame header announcing 4 GiB / a frame
@@ -63,6 +66,11 @@ static int receive(int fd, size_t *console_bytes)
                    (unsigned long long)r->stats->hypercalls,
                    (unsigned long long)r->stats->memory_touched_bytes,
                    (unsigned long long)r->stats->cpu_time_ns, r->stats->pid);
+        for (size_t i = 0; r->stats && i < r->stats->n_vcpus; i++) {
+            const Skiff__Monitor__V1__VcpuInfo *v = r->stats->vcpus[i];
+            printf("vcpu %u tid=%d cpu=%d blocked=%d time_ns=%llu affinity=%s\n", v->index,
+                   v->tid, v->cpu, v->blocked, (unsigned long long)v->time_ns, v->affinity);
+        }
         kind = 1;
         break;
     }
@@ -109,6 +117,7 @@ int main(int argc, char **argv)
         Skiff__Monitor__V1__Empty empty = SKIFF__MONITOR__V1__EMPTY__INIT;
         Skiff__Monitor__V1__MonitorHello hello = SKIFF__MONITOR__V1__MONITOR_HELLO__INIT;
         Skiff__Monitor__V1__ConsoleSubscribe sub = SKIFF__MONITOR__V1__CONSOLE_SUBSCRIBE__INIT;
+        Skiff__Monitor__V1__SetAffinity aff = SKIFF__MONITOR__V1__SET_AFFINITY__INIT;
         if (strcmp(c, "hello") == 0) {
             hello.version = 1;
             rq.op_case = SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_HELLO;
@@ -116,6 +125,19 @@ int main(int argc, char **argv)
         } else if (strcmp(c, "stats") == 0) {
             rq.op_case = SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_STATS;
             rq.stats = &empty;
+        } else if (strcmp(c, "vcpus") == 0) {
+            rq.op_case = SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_STATS;
+            rq.stats = &empty;
+        } else if (strcmp(c, "set-affinity") == 0) {
+            if (i + 2 >= argc) {
+                fprintf(stderr, "hvctl: set-affinity VCPU LIST\n");
+                return 2;
+            }
+            aff.vcpu = (int32_t)strtol(argv[i + 1], NULL, 10);
+            aff.cpus = argv[i + 2];
+            i += 2;
+            rq.op_case = SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_SET_AFFINITY;
+            rq.set_affinity = &aff;
         } else if (strcmp(c, "pause") == 0) {
             rq.op_case = SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_PAUSE;
             rq.pause = &empty;

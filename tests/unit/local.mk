@@ -1,5 +1,6 @@
 # Unit tests (cmocka, TAP output): pure logic, no KVM.
-UNIT_TESTS = tests/unit/test-hv-mem tests/unit/test-hv-manifest tests/unit/test-hv-elf
+UNIT_TESTS = tests/unit/test-hv-mem tests/unit/test-hv-manifest tests/unit/test-hv-elf \
+	tests/unit/test-hv-cpulist
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -17,6 +18,10 @@ tests_unit_test_hv_manifest_LDADD = $(UNIT_HV_LIBS)
 tests_unit_test_hv_elf_SOURCES = tests/unit/test-hv-elf.c
 tests_unit_test_hv_elf_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_hv_elf_LDADD = $(UNIT_HV_LIBS)
+
+tests_unit_test_hv_cpulist_SOURCES = tests/unit/test-hv-cpulist.c
+tests_unit_test_hv_cpulist_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_hv_cpulist_LDADD = $(UNIT_HV_LIBS)
 
 # The hostd store (daemon/store.c on SQLite).
 check_PROGRAMS += tests/unit/test-store

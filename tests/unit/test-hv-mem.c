@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "hv.h"
@@ -71,13 +72,22 @@ static void gpa_faults_stop_guest(void **state)
     assert_null(hv_gpa(&hv, sizeof ram - 4, 8, "test"));
     assert_int_equal(hv.exit_status, 1);
 
+    assert_non_null(strstr(hv.exit_reason, "(test)"));
+    /* The first stop decides: a later fault (another vCPU) changes nothing. */
+    assert_null(hv_gpa(&hv, sizeof ram, 8, "later"));
+    assert_null(strstr(hv.exit_reason, "later"));
+
+    struct hv fresh = { 0 };
+    fresh.mem.base = ram;
+    fresh.mem.size = sizeof ram;
     uint64_t v = 0;
     ram[0x3000] = 0x5a;
-    hv.exit_status = 0;
-    assert_true(hv_args_in(&hv, 0x3000, &v, sizeof v, "args"));
+    assert_true(hv_args_in(&fresh, 0x3000, &v, sizeof v, "args"));
     assert_int_equal(v, 0x5a);
-    assert_false(hv_args_in(&hv, sizeof ram, &v, sizeof v, "args"));
-    assert_int_equal(hv.exit_status, 1);
+    assert_int_equal(fresh.exit_status, 0);
+    assert_false(hv_args_in(&fresh, sizeof ram, &v, sizeof v, "args"));
+    assert_int_equal(fresh.exit_status, 1);
+    assert_true(fresh.faulted);
 }
 
 int main(void)

@@ -154,6 +154,83 @@ skiff_control_t skiff_control_pending(void);
 const char *skiff_control_name(skiff_control_t req);
 
 /* ------------------------------------------------------------------------
+ * Several CPUs (a Skiff extension)
+ *
+ * A guest that declares SKIFF_SMP(); at file scope (or
+ * SKIFF_EXTENSIONS(SKIFF_EXT_SMP | ...) to combine it with control events,
+ * see skiff/manifest.h) can run on up to 512 vCPUs: skiff-hv --vcpus=N.
+ * skiff_main() runs on CPU 0 as always; the other CPUs do nothing until
+ * the program calls skiff_smp_start():
+ *
+ *     static skiff_spinlock_t lock = SKIFF_SPINLOCK_INIT;
+ *     static unsigned count;
+ *
+ *     static void work(unsigned cpu)      // on CPUs 1..N-1
+ *     {
+ *         skiff_spin_lock(&lock);
+ *         count++;
+ *         skiff_spin_unlock(&lock);
+ *     }                                   // then the CPU idles
+ *
+ *     int skiff_main(const char *cmdline)
+ *     {
+ *         skiff_smp_start(work);
+ *         ...
+ *     }
+ *
+ * Each secondary gets a 16 KiB stack and its own exception stacks and TLS
+ * block, carved from the memory skiff_alloc() hands out (about 22.5 KiB
+ * per CPU: give a 512-CPU guest at least 16 MiB more than it needs
+ * otherwise). When FN returns, the CPU idles in POLL for good, costing the
+ * host nothing. skiff_exit() or a fatal trap on any CPU ends the whole
+ * guest.
+ *
+ * Every runtime call may be made on any CPU (the console keeps one
+ * printf's output together; skiff_alloc takes a lock). Device input and
+ * control requests wake every CPU sleeping in POLL, idle ones included,
+ * until one CPU takes them: poll devices from one CPU, promptly.
+ * Under another monitor, or without the note, there is one CPU.
+ */
+
+/* The number of CPUs the guest runs on (1 unless SMP). */
+unsigned skiff_ncpus(void);
+
+/* The calling CPU's index, 0..skiff_ncpus()-1. */
+unsigned skiff_cpu_id(void);
+
+/* Start FN(cpu) on every secondary CPU, once; returns how many started
+ * (0 with one CPU, or on a second call). Aborts if their stacks do not
+ * fit in memory. */
+unsigned skiff_smp_start(void (*fn)(unsigned cpu));
+
+/* A spinlock for short critical sections between CPUs. A waiter spins
+ * with `pause`; a holder must not sleep (POLL) while holding it. */
+typedef struct {
+    volatile uint32_t locked;
+} skiff_spinlock_t;
+
+#define SKIFF_SPINLOCK_INIT { 0 }
+
+static inline int skiff_spin_trylock(skiff_spinlock_t *l)
+{
+    return __atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) == 0;
+}
+
+static inline void skiff_spin_lock(skiff_spinlock_t *l)
+{
+    while (!skiff_spin_trylock(l)) {
+        /* Spin on a plain read, which keeps the cache line shared. */
+        while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+            __asm__ __volatile__("pause" ::: "memory");
+    }
+}
+
+static inline void skiff_spin_unlock(skiff_spinlock_t *l)
+{
+    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
+/* ------------------------------------------------------------------------
  * Devices. A handle is the device's index in the manifest (1..63).
  */
 
@@ -210,8 +287,9 @@ skiff_result_t skiff_net_read(unsigned handle, void *buf, size_t size,
  * Returns NULL when the request does not fit. */
 void *skiff_alloc(size_t size, size_t align);
 
-/* The FS base: the thread pointer when the image has TLS (FS:0 holds the
- * pointer itself), 0 otherwise. */
+/* The calling CPU's FS base: its thread pointer when the image has TLS
+ * (FS:0 holds the pointer itself; each CPU has its own block), 0
+ * otherwise. */
 uintptr_t skiff_tls_base(void);
 
 /* ------------------------------------------------------------------------

@@ -65,14 +65,16 @@ struct skiff_note_header {
 #define SKIFF_MANIFEST_NONE() SKIFF_MFT_ENTRIES_(SKIFF_MFT_RESERVED_)
 
 /*
- * Opting in to Skiff's control events (the SKF1 note):
+ * Opting in to Skiff extensions (the SKF1 note), at file scope in one
+ * source file, one of:
  *
- *     SKIFF_CONTROL_EVENTS();
+ *     SKIFF_CONTROL_EVENTS();   shutdown and reboot requests
+ *                               (skiff_sleep_until() in skiff/guest.h)
+ *     SKIFF_SMP();              several CPUs (skiff_smp_start())
+ *     SKIFF_EXTENSIONS(SKIFF_EXT_CONTROL_EVENTS | SKIFF_EXT_SMP);   both
  *
- * at file scope in one source file. The note tells skiff-hv that the guest
- * handles shutdown and reboot requests (see skiff_sleep_until() in
- * skiff/guest.h). Other hvt monitors skip it. Images without the macro carry
- * no SKF1 note at all.
+ * The note tells skiff-hv what the guest handles; other hvt monitors skip
+ * it. Images without one of the macros carry no SKF1 note at all.
  *
  * Layout, like MFT1: the 20-byte header (name "Skiff" padded to 8), 4 zero
  * pad bytes so that the descriptor is 8-aligned, then struct
@@ -88,14 +90,23 @@ _Static_assert(sizeof(struct skiff_note_header) == HVT_NOTE_HDR_SIZE, "note head
 _Static_assert(offsetof(struct skiff_ext1_note, desc) == 24, "SKF1 descriptor offset");
 _Static_assert(sizeof(struct skiff_ext1_note) == 48, "SKF1 note size");
 
-#define SKIFF_CONTROL_EVENTS()                                               \
+/* Where secondary CPUs start (libskiff-guest's smp_entry.S). */
+void skiff_smp_entry(void);
+
+#define SKIFF_EXTENSIONS(f)                                                  \
     __attribute__((section(".note.skiff.ext"), used, aligned(8)))           \
     const struct skiff_ext1_note skiff_ext1_note = {                         \
         { SKIFF_NOTE_NAMESZ,                                                 \
           (uint32_t)(sizeof(struct skiff_ext1_note) - HVT_NOTE_HDR_SIZE),    \
           SKIFF_NOTE_TYPE_EXT1, SKIFF_NOTE_NAME },                           \
         0,                                                                   \
-        { .version = 1, .features = SKIFF_EXT_CONTROL_EVENTS }               \
+        { .version = 1, .features = (f),                                     \
+          .smp_entry = ((f) & SKIFF_EXT_SMP) ?                               \
+              (uint64_t)(uintptr_t)skiff_smp_entry : 0,                      \
+          .smp_max_vcpus = ((f) & SKIFF_EXT_SMP) ? SKIFF_SMP_MAX_VCPUS : 0 } \
     }
+
+#define SKIFF_CONTROL_EVENTS() SKIFF_EXTENSIONS(SKIFF_EXT_CONTROL_EVENTS)
+#define SKIFF_SMP() SKIFF_EXTENSIONS(SKIFF_EXT_SMP)
 
 #endif /* SKIFF_MANIFEST_H */
