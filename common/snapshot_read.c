@@ -70,7 +70,7 @@ static int read_rec(int fd, const struct snap_image *img, uint64_t off, uint64_t
 {
     uint8_t h[SNAP_RECORD_HEADER];
     if (end - off < SNAP_RECORD_HEADER)
-        return fail(err, es, -EPROTO, "truncated: record header at offset %llu runs past "
+        return fail(err, es, -EPROTO, "corrupt: record header at offset %llu runs past "
                     "the end of the records (offset %llu)", (unsigned long long)off,
                     (unsigned long long)end);
     int rc = read_at(fd, h, sizeof h, off);
@@ -89,8 +89,8 @@ static int read_rec(int fd, const struct snap_image *img, uint64_t off, uint64_t
                     "(at most %llu)", record_name(r->type), (unsigned long long)off,
                     (unsigned long long)r->len, (unsigned long long)max_len(r->type));
     if (r->len > end - off - SNAP_RECORD_HEADER)
-        return fail(err, es, -EPROTO, "truncated: %s record at offset %llu needs %llu bytes, "
-                    "the records end at offset %llu", record_name(r->type),
+        return fail(err, es, -EPROTO, "corrupt: %s record at offset %llu claims %llu bytes, "
+                    "past the end of the records at offset %llu", record_name(r->type),
                     (unsigned long long)off, (unsigned long long)r->len,
                     (unsigned long long)end);
     (void)img;
@@ -172,7 +172,8 @@ static int check_file_header(int fd, struct snap_image *img, char *err, size_t e
                     "at offset 12; this host is x86-64)", arch);
     if (img->file_size < sizeof h + SNAP_FOOTER + SNAP_RECORD_HEADER)
         return fail(err, es, -EPROTO, "truncated: %llu bytes, no room for records and the "
-                    "footer", (unsigned long long)img->file_size);
+                    "footer (end of file at offset %llu)", (unsigned long long)img->file_size,
+                    (unsigned long long)img->file_size);
     uint8_t foot[SNAP_FOOTER];
     uint64_t foot_off = img->file_size - SNAP_FOOTER;
     rc = read_at(fd, foot, sizeof foot, foot_off);

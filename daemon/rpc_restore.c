@@ -53,15 +53,23 @@ void restore_discard(struct domain *d)
     d->restore = NULL;
 }
 
-/* Give up: the domain (still transient) is destroyed and forgotten. */
+/*
+ * Give up. The guest never ran here, so there is nothing to shut down:
+ * the monitor is killed and the (still transient) domain forgotten before
+ * the client hears of the failure, so nothing is left running or recorded.
+ */
 static void fail(struct restore *r, struct domain *d, Skiff__V1__ErrorCode code, const char *msg)
 {
-    call_error(r->call, code, "restore from %s failed: %s", r->path, msg);
     if (d != NULL) {
         char why[600];
         snprintf(why, sizeof why, "restore failed: %s", msg);
-        domain_destroy(d, why);
+        struct hostd *h = d->h;
+        domain_event(d, "destroyed", why);
+        if (domain_forget(d) < 0)
+            domain_destroy(d, why);
+        hostd_status_changed(h);
     }
+    call_error(r->call, code, "restore from %s failed: %s", r->path, msg);
     restore_free(r);
 }
 
@@ -214,7 +222,13 @@ static int apply_overrides(Skiff__V1__DomainConfig *cfg, const Skiff__V1__Restor
                                         : strcmp(en->key, "on_reboot") == 0 ? &cfg->on_reboot
                                         : strcmp(en->key, "on_crash") == 0 ? &cfg->on_crash
                                         : NULL;
-        if (v == NULL) {
+        bool known = act != NULL || strcmp(en->key, "name") == 0 ||
+                     strcmp(en->key, "uuid") == 0;
+        if (!known) {
+            snprintf(msg, size, "%s cannot change on restore (only name, uuid, on_poweroff, "
+                     "on_reboot and on_crash can)", en->key);
+            rc = -EINVAL;
+        } else if (v == NULL) {
             snprintf(msg, size, "%s: expected a string", en->key);
             rc = -EINVAL;
         } else if (strcmp(en->key, "name") == 0) {
@@ -223,14 +237,10 @@ static int apply_overrides(Skiff__V1__DomainConfig *cfg, const Skiff__V1__Restor
         } else if (strcmp(en->key, "uuid") == 0) {
             rc = set_str(&cfg->uuid, v);
             *uuided = true;
-        } else if (act != NULL) {
+        } else {
             rc = parse_action(v, act);
             if (rc < 0)
                 snprintf(msg, size, "%s: expected destroy, restart or preserve", en->key);
-        } else {
-            snprintf(msg, size, "%s cannot change on restore (only name, uuid, on_poweroff, "
-                     "on_reboot and on_crash can)", en->key);
-            rc = -EINVAL;
         }
     }
     skiff_cfg_free(c);

@@ -168,6 +168,22 @@ int hv_snap_set_state(struct hv *hv, const Skiff__Snapshot__V1__MachineState *m,
             return EINVAL;
         }
     }
+    uint64_t tsc;
+    if (hv_vcpu_state_tsc(m->vcpus[0], &tsc) < 0) {
+        snprintf(msg, size, "the saved state has no TSC");
+        return EINVAL;
+    }
+    int *fds = malloc(vcpu_count(hv) * sizeof *fds);
+    if (fds == NULL) {
+        snprintf(msg, size, "out of memory");
+        return ENOMEM;
+    }
+    for (unsigned i = 0; i < vcpu_count(hv); i++)
+        fds[i] = vcpu_fd(hv, i);
+    int rc = hv_vcpu_state_set_tsc(fds, vcpu_count(hv), tsc, hv->tsc_hz, msg, size);
+    free(fds);
+    if (rc < 0)
+        return EINVAL;
     uint32_t req = m->guest_request;
     pthread_mutex_lock(&hv->ctl.lock);
     hv->ctl.guest_request = req == SKIFF_CONTROL_SHUTDOWN || req == SKIFF_CONTROL_REBOOT

@@ -80,7 +80,7 @@ static int allow_managed(scmp_filter_ctx ctx, const struct hv *hv)
 static const unsigned long vcpu_state_ioctls[] = {
     KVM_SET_REGS, KVM_SET_SREGS, KVM_GET_XSAVE, KVM_SET_XSAVE, KVM_GET_XCRS, KVM_SET_XCRS,
     KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS, KVM_GET_DEBUGREGS, KVM_SET_DEBUGREGS,
-    KVM_GET_MSRS, KVM_SET_MSRS, KVM_SET_TSC_KHZ,
+    KVM_GET_MSRS, KVM_SET_MSRS, KVM_SET_TSC_KHZ, KVM_SET_DEVICE_ATTR,
 };
 
 /* Every vCPU fd (made after every other KVM fd: see allow_vcpu_ioctls). */

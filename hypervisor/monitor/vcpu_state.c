@@ -17,6 +17,8 @@
 #include "log.h"
 #include "vcpu_state.h"
 
+#define MSR_TSC 0x00000010
+
 /* Read in this order; KVM stops at the first one it does not know, so the
  * optional ones come last. */
 static const uint32_t msr_list[] = {
@@ -165,6 +167,7 @@ static int set_msrs(int fd, const Skiff__Snapshot__V1__VcpuState *s, char *msg, 
         snprintf(msg, msize, "%zu MSRs in the vCPU state (1 to %zu)", s->n_msrs, NMSR);
         return -1;
     }
+    size_t n = 0;
     for (size_t i = 0; i < s->n_msrs; i++) {
         bool known = false;
         for (size_t k = 0; k < NMSR; k++)
@@ -173,16 +176,96 @@ static int set_msrs(int fd, const Skiff__Snapshot__V1__VcpuState *s, char *msg, 
             snprintf(msg, msize, "MSR 0x%x is not one a vCPU state may set", s->msrs[i]->index);
             return -1;
         }
-        m.e[i].index = s->msrs[i]->index;
-        m.e[i].data = s->msrs[i]->value;
+        if (s->msrs[i]->index == MSR_TSC)
+            continue;       /* hv_vcpu_state_set_tsc */
+        m.e[n].index = s->msrs[i]->index;
+        m.e[n].data = s->msrs[i]->value;
+        n++;
     }
-    m.h.nmsrs = (uint32_t)s->n_msrs;
-    int n = ioctl(fd, KVM_SET_MSRS, &m);
-    if (n != (int)s->n_msrs) {
-        snprintf(msg, msize, "KVM refused MSR 0x%x", n >= 0 && (size_t)n < s->n_msrs
-                 ? m.e[n].index : 0);
+    m.h.nmsrs = (uint32_t)n;
+    int done = ioctl(fd, KVM_SET_MSRS, &m);
+    if (done != (int)n) {
+        snprintf(msg, msize, "KVM refused MSR 0x%x", done >= 0 && (size_t)done < n
+                 ? m.e[done].index : 0);
         return -1;
     }
+    return 0;
+}
+
+int hv_vcpu_state_tsc(const Skiff__Snapshot__V1__VcpuState *s, uint64_t *tsc)
+{
+    for (size_t i = 0; i < s->n_msrs; i++) {
+        if (s->msrs[i]->index == MSR_TSC) {
+            *tsc = s->msrs[i]->value;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static uint64_t host_tsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+static uint64_t read_tsc(int fd)
+{
+    struct {
+        struct kvm_msrs h;
+        struct kvm_msr_entry e[1];
+    } m;
+    memset(&m, 0, sizeof m);
+    m.h.nmsrs = 1;
+    m.e[0].index = MSR_TSC;
+    return ioctl(fd, KVM_GET_MSRS, &m) == 1 ? m.e[0].data : 0;
+}
+
+int hv_vcpu_state_set_tsc(const int *fds, unsigned n, uint64_t tsc, uint64_t tsc_hz, char *msg,
+                          size_t size)
+{
+    /* KVM takes a write of the TSC MSR within a second of what it expects
+     * as an attempt to synchronise vCPUs and keeps its own value; the
+     * offset attribute is exact. One offset for all keeps them in step. */
+    uint64_t offset = tsc - host_tsc();
+    struct kvm_device_attr attr = {
+        .group = KVM_VCPU_TSC_CTRL,
+        .attr = KVM_VCPU_TSC_OFFSET,
+        .addr = (uint64_t)(uintptr_t)&offset,
+    };
+    for (unsigned i = 0; i < n; i++) {
+        if (ioctl(fds[i], KVM_SET_DEVICE_ATTR, &attr) == 0)
+            continue;
+        /* Older KVM: the MSR, as close as it gets. */
+        struct {
+            struct kvm_msrs h;
+            struct kvm_msr_entry e[1];
+        } m;
+        memset(&m, 0, sizeof m);
+        m.h.nmsrs = 1;
+        m.e[0].index = MSR_TSC;
+        m.e[0].data = tsc;
+        if (ioctl(fds[i], KVM_SET_MSRS, &m) != 1) {
+            snprintf(msg, size, "KVM refused the vCPU's TSC: %s", strerror(errno));
+            return -1;
+        }
+    }
+    /* Some hosts (nested KVM among them) ignore TSC offsets: the guest's
+     * TSC then simply goes on with the host's, which is fine as long as
+     * it is ahead of the saved one -- the guest's monotonic clock jumps
+     * forward over the time it was saved, as after a long pause -- and a
+     * refusal when it is behind, since that clock must never go back. */
+    uint64_t now = read_tsc(fds[0]);
+    if (now + tsc_hz / 10 < tsc) {
+        snprintf(msg, size, "this host cannot set the guest's TSC, and it is behind the "
+                 "saved one (%llu < %llu): the guest's monotonic clock would go back",
+                 (unsigned long long)now, (unsigned long long)tsc);
+        return -1;
+    }
+    if (now > tsc + tsc_hz)
+        hv_warn("KVM does not set the guest's TSC on this host: the guest's monotonic "
+                "clock jumps %llu ms forward", (unsigned long long)((now - tsc) / (tsc_hz / 1000)));
     return 0;
 }
 

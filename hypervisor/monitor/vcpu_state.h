@@ -26,4 +26,12 @@ void hv_vcpu_state_clear(Skiff__Snapshot__V1__VcpuState *s);
 /* Load s into the vCPU; on a refusal msg says why. Returns 0 or -1. */
 int hv_vcpu_state_set(int fd, const Skiff__Snapshot__V1__VcpuState *s, char *msg, size_t size);
 
+/* The TSC a saved vCPU had; -1 if the state has none. */
+int hv_vcpu_state_tsc(const Skiff__Snapshot__V1__VcpuState *s, uint64_t *tsc);
+
+/* Make the guest's TSC read tsc now on every vCPU of fds (the guest's
+ * monotonic clock goes on from the save). Returns 0 or -1 with msg. */
+int hv_vcpu_state_set_tsc(const int *fds, unsigned n, uint64_t tsc, uint64_t tsc_hz, char *msg,
+                          size_t size);
+
 #endif

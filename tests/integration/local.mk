@@ -14,7 +14,8 @@ HOSTD_TESTS = \
 	tests/integration/lifecycle.bats \
 	tests/integration/restart.bats \
 	tests/integration/systemd.bats \
-	tests/integration/monitoring.bats
+	tests/integration/monitoring.bats \
+	tests/integration/saverestore.bats
 
 # What operators meet: install, packages, docs, shell completion.
 OPERATOR_TESTS = \
