@@ -70,3 +70,11 @@ tests_unit_test_frame_SOURCES = tests/unit/test-frame.c
 tests_unit_test_frame_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
 tests_unit_test_frame_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_frame_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
+
+# Snapshot files (common/snapshot_*.c).
+check_PROGRAMS += tests/unit/test-snapshot
+TESTS += tests/unit/test-snapshot
+tests_unit_test_snapshot_SOURCES = tests/unit/test-snapshot.c
+tests_unit_test_snapshot_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
+tests_unit_test_snapshot_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_snapshot_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
