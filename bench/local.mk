@@ -43,6 +43,8 @@ bench: hypervisor/monitor/skiff-hv$(EXEEXT) $(bench_built) tests/guests/smp.hvt
 	@echo "bench: SMP start-up, $(BENCH_SMP_RUNS) runs of 1, 64 and 512 vCPUs..." >&2
 	@bench/hv-smp hypervisor/monitor/skiff-hv$(EXEEXT) tests/guests/smp.hvt \
 	    $(BENCH_SMP_RUNS) >> bench/rows.tsv
+	@echo "bench: save and restore, $(BENCH_SAVE_RUNS) runs per size..." >&2
+	@$(bench_save_run) >> bench/rows.tsv
 	@echo "bench: hostd and API, up to $(BENCH_DOMAINS) domains..." >&2
 	@st=0; $(bench_hostd_run) >> bench/rows.tsv || st=$$?; \
 	$(AWK) -v json=bench/results.json -f $(srcdir)/bench/report.awk bench/rows.tsv && \
@@ -78,7 +80,32 @@ bench: $(bench_hostd_deps)
 bench-hostd: $(bench_hostd_deps) bench/mkbenchguest$(EXEEXT) bench/hostd-api$(EXEEXT)
 	@bench/mkbenchguest bench $(BENCH_HYPERCALLS)
 	@echo "bench: hostd and API, up to $(BENCH_DOMAINS) domains..." >&2
-	@st=0; $(bench_hostd_run) > bench/rows-hostd.tsv || st=$$?; \
+	@echo "bench: save and restore, $(BENCH_SAVE_RUNS) runs per size..." >&2
+	@$(bench_save_run) > bench/rows-hostd.tsv
+	@st=0; $(bench_hostd_run) >> bench/rows-hostd.tsv || st=$$?; \
 	$(AWK) -v json=bench/results-hostd.json -f $(srcdir)/bench/report.awk \
 	    bench/rows-hostd.tsv && exit $$st
 .PHONY: bench-hostd
+
+# --- save and restore: save-restore.c says what it measures. -----------
+EXTRA_PROGRAMS += bench/save-restore
+bench_save_restore_SOURCES = bench/save-restore.c bench/hostd-run.c bench/hostd-run.h \
+	$(bench_common)
+bench_save_restore_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client/include
+bench_save_restore_LDADD = client/libskiff.la
+BENCH_SAVE_RUNS = 10
+bench_save_deps = daemon/hostd$(EXEEXT) hypervisor/monitor/skiff-hv$(EXEEXT) \
+	tests/guests/clocks.hvt bench/save-restore$(EXEEXT)
+bench_save_run = bench/save-restore daemon/hostd$(EXEEXT) \
+	hypervisor/monitor/skiff-hv$(EXEEXT) tests/guests/clocks.hvt bench $(BENCH_SAVE_RUNS)
+CLEANFILES += bench/save-restore$(EXEEXT) bench/rows-save.tsv bench/results-save.json
+bench: $(bench_save_deps)
+bench-hostd: $(bench_save_deps)
+
+# Only the save/restore rows.
+bench-save: $(bench_save_deps)
+	@echo "bench: save and restore, $(BENCH_SAVE_RUNS) runs per size..." >&2
+	@st=0; $(bench_save_run) > bench/rows-save.tsv || st=$$?; \
+	$(AWK) -v json=bench/results-save.json -f $(srcdir)/bench/report.awk \
+	    bench/rows-save.tsv && exit $$st
+.PHONY: bench-save

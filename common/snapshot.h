@@ -57,9 +57,11 @@ snap_sink_fn snap_fd_sink;
 int snap_write_begin(struct snap_writer *w, snap_sink_fn *sink, void *ctx);
 int snap_write_msg(struct snap_writer *w, uint32_t type, const ProtobufCMessage *msg);
 /*
- * Guest RAM, sparsely: only pages that are not all zero. mem maps size
- * bytes; when memfd >= 0 only its allocated ranges are looked at
- * (SEEK_DATA), so holes are neither read nor faulted in.
+ * Guest RAM, sparsely: only pages that are not all zero. From the size
+ * bytes at mem, or with mem NULL read from memfd. When memfd >= 0 only
+ * its allocated ranges (SEEK_DATA) are looked at, so holes cost nothing.
+ * (Measured: reading a shared mapping beats pread here; writing the
+ * memfd with pwrite beats copying into a mapping, see snap_read_memory.)
  */
 int snap_write_memory(struct snap_writer *w, const uint8_t *mem, uint64_t size, int memfd);
 /* The trailer and the footer. */
@@ -85,11 +87,13 @@ struct snap_image {
  */
 int snap_read_meta(int fd, struct snap_image *img, char *err, size_t errsize);
 /*
- * Read the MEMORY records into mem (size bytes, zero-filled beforehand),
- * verifying each chunk, and check the totals against the trailer.
+ * Read the MEMORY records into guest RAM of size bytes, zero-filled
+ * beforehand: written to memfd when it is >= 0 (mem is not used), else
+ * to mem. Each chunk is verified; the totals are checked against the
+ * trailer. A corrupt chunk may have been stored before it is refused.
  */
-int snap_read_memory(int fd, const struct snap_image *img, uint8_t *mem, uint64_t size,
-                     char *err, size_t errsize);
+int snap_read_memory(int fd, const struct snap_image *img, uint8_t *mem, int memfd,
+                     uint64_t size, char *err, size_t errsize);
 void snap_image_free(struct snap_image *img);
 
 /* Big-endian helpers shared by both sides. */

@@ -265,47 +265,89 @@ int snap_read_meta(int fd, struct snap_image *img, char *err, size_t es)
     return 0;
 }
 
-int snap_read_memory(int fd, const struct snap_image *img, uint8_t *mem, uint64_t size,
-                     char *err, size_t es)
+/* Write len bytes of buf to fd at off (the guest's memfd). */
+static int pwrite_full(int fd, const uint8_t *buf, size_t len, uint64_t off)
 {
-    uint64_t off = img->memory_off, chunks = 0, pages = 0, records = 0;
-    uint64_t end = img->trailer_off;
-    while (off < end) {
-        struct rec r;
-        int rc = read_rec(fd, img, off, end, &r, err, es);
-        if (rc < 0)
-            return rc;
-        if (r.type != SNAP_REC_MEMORY)
-            return fail(err, es, -EPROTO, "corrupt: %s record among memory at offset %llu",
-                        record_name(r.type), (unsigned long long)off);
-        uint64_t data = r.len - 8;
-        if (r.len < 8 + SNAP_PAGE || data % SNAP_PAGE != 0)
-            return fail(err, es, -EPROTO, "corrupt: MEMORY record at offset %llu holds %llu "
-                        "bytes, not whole pages", (unsigned long long)off,
-                        (unsigned long long)r.len);
-        uint8_t a[8];
-        rc = read_at(fd, a, 8, off + SNAP_RECORD_HEADER);
-        if (rc < 0)
-            return fail(err, es, rc, "cannot read offset %llu: %s", (unsigned long long)off,
-                        strerror(-rc));
-        uint64_t gpa = snap_get64(a);
-        if (gpa % SNAP_PAGE != 0 || gpa >= size || data > size - gpa)
-            return fail(err, es, -EPROTO, "corrupt: MEMORY record at offset %llu is outside "
-                        "guest memory (address 0x%llx, %llu bytes)", (unsigned long long)off,
-                        (unsigned long long)gpa, (unsigned long long)data);
-        rc = read_at(fd, mem + gpa, data, off + SNAP_RECORD_HEADER + 8);
-        if (rc < 0)
-            return fail(err, es, rc, "cannot read offset %llu: %s", (unsigned long long)off,
-                        strerror(-rc));
-        uint32_t crc = snap_crc32c(rec_crc_start(&r), a, 8);
-        rc = check_crc(&r, snap_crc32c(crc, mem + gpa, data), err, es);
-        if (rc < 0)
-            return rc;
-        chunks++;
-        pages += data / SNAP_PAGE;
-        records++;
-        off += SNAP_RECORD_HEADER + r.len;
+    while (len > 0) {
+        ssize_t n = pwrite(fd, buf, len, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? -errno : -EIO;
+        buf += n;
+        len -= (size_t)n;
+        off += (uint64_t)n;
     }
+    return 0;
+}
+
+struct mem_dst {
+    uint8_t *mem;           /* a mapping of guest RAM, or */
+    int memfd;              /* its memfd (>= 0), written through buf */
+    uint8_t *buf;
+    uint64_t size;
+};
+
+/* One MEMORY record at off: checked, verified, stored. */
+static int read_chunk(int fd, const struct snap_image *img, uint64_t off, uint64_t end,
+                      const struct mem_dst *dst, uint64_t *pages, uint64_t *next,
+                      char *err, size_t es)
+{
+    struct rec r;
+    int rc = read_rec(fd, img, off, end, &r, err, es);
+    if (rc < 0)
+        return rc;
+    if (r.type != SNAP_REC_MEMORY)
+        return fail(err, es, -EPROTO, "corrupt: %s record among memory at offset %llu",
+                    record_name(r.type), (unsigned long long)off);
+    uint64_t data = r.len - 8;
+    if (r.len < 8 + SNAP_PAGE || data % SNAP_PAGE != 0)
+        return fail(err, es, -EPROTO, "corrupt: MEMORY record at offset %llu holds %llu "
+                    "bytes, not whole pages", (unsigned long long)off,
+                    (unsigned long long)r.len);
+    uint8_t a[8];
+    rc = read_at(fd, a, 8, off + SNAP_RECORD_HEADER);
+    if (rc < 0)
+        return fail(err, es, rc, "cannot read offset %llu: %s", (unsigned long long)off,
+                    strerror(-rc));
+    uint64_t gpa = snap_get64(a);
+    if (gpa % SNAP_PAGE != 0 || gpa >= dst->size || data > dst->size - gpa)
+        return fail(err, es, -EPROTO, "corrupt: MEMORY record at offset %llu is outside "
+                    "guest memory (address 0x%llx, %llu bytes)", (unsigned long long)off,
+                    (unsigned long long)gpa, (unsigned long long)data);
+    uint8_t *to = dst->memfd >= 0 ? dst->buf : dst->mem + gpa;
+    rc = read_at(fd, to, data, off + SNAP_RECORD_HEADER + 8);
+    if (rc < 0)
+        return fail(err, es, rc, "cannot read offset %llu: %s", (unsigned long long)off,
+                    strerror(-rc));
+    uint32_t crc = snap_crc32c(rec_crc_start(&r), a, 8);
+    rc = check_crc(&r, snap_crc32c(crc, to, data), err, es);
+    if (rc < 0)
+        return rc;
+    if (dst->memfd >= 0 && (rc = pwrite_full(dst->memfd, to, data, gpa)) < 0)
+        return fail(err, es, rc, "cannot write guest memory: %s", strerror(-rc));
+    *pages += data / SNAP_PAGE;
+    *next = off + SNAP_RECORD_HEADER + r.len;
+    return 0;
+}
+
+int snap_read_memory(int fd, const struct snap_image *img, uint8_t *mem, int memfd,
+                     uint64_t size, char *err, size_t es)
+{
+    /* Into a memfd through a buffer: write() allocates its pages without
+     * a page fault each, which a copy into a mapping would cost. */
+    struct mem_dst dst = { mem, memfd, NULL, size };
+    if (memfd >= 0 && (dst.buf = malloc((size_t)SNAP_CHUNK_MAX_PAGES * SNAP_PAGE)) == NULL)
+        return fail(err, es, -ENOMEM, "out of memory");
+    uint64_t off = img->memory_off, chunks = 0, pages = 0;
+    int rc = 0;
+    while (off < img->trailer_off && rc == 0) {
+        rc = read_chunk(fd, img, off, img->trailer_off, &dst, &pages, &off, err, es);
+        chunks += rc == 0;
+    }
+    free(dst.buf);
+    if (rc < 0)
+        return rc;
     const Skiff__Snapshot__V1__Trailer *t = img->trailer;
     if (chunks != t->memory_chunks || pages != t->memory_pages)
         return fail(err, es, -EPROTO, "corrupt: %llu memory chunks (%llu pages) found, the "
@@ -313,9 +355,9 @@ int snap_read_memory(int fd, const struct snap_image *img, uint8_t *mem, uint64_
                     (unsigned long long)pages, (unsigned long long)t->memory_chunks,
                     (unsigned long long)t->memory_pages);
     uint64_t before = 3 + img->header->vcpu_count;    /* HEADER MACHINE VCPU* DEVICES */
-    if (t->records != before + records)
+    if (t->records != before + chunks)
         return fail(err, es, -EPROTO, "corrupt: %llu records found, the trailer says %llu",
-                    (unsigned long long)(before + records), (unsigned long long)t->records);
+                    (unsigned long long)(before + chunks), (unsigned long long)t->records);
     return 0;
 }
 

@@ -110,11 +110,11 @@ static bool page_zero(const uint8_t *p)
     return true;
 }
 
-static int write_chunk(struct snap_writer *w, const uint8_t *mem, uint64_t gpa, uint64_t pages)
+static int write_chunk(struct snap_writer *w, const uint8_t *data, uint64_t gpa, uint64_t pages)
 {
     uint8_t addr[8];
     snap_put64(addr, gpa);
-    struct iovec v[2] = { { addr, 8 }, { (void *)(mem + gpa), pages * SNAP_PAGE } };
+    struct iovec v[2] = { { addr, 8 }, { (void *)data, pages * SNAP_PAGE } };
     int rc = write_record(w, SNAP_REC_MEMORY, v, 2);
     if (rc == 0) {
         w->chunks++;
@@ -123,14 +123,15 @@ static int write_chunk(struct snap_writer *w, const uint8_t *mem, uint64_t gpa, 
     return rc;
 }
 
-/* Runs of non-zero pages in [start, end), at most a chunk each. */
-static int write_range(struct snap_writer *w, const uint8_t *mem, uint64_t start, uint64_t end)
+/* Runs of non-zero pages of the n pages at p (guest address gpa), at
+ * most a chunk each. */
+static int write_pages(struct snap_writer *w, const uint8_t *p, uint64_t gpa, uint64_t n)
 {
     uint64_t run = 0, run_start = 0;
-    for (uint64_t a = start; a < end; a += SNAP_PAGE) {
-        if (page_zero(mem + a)) {
+    for (uint64_t i = 0; i < n; i++) {
+        if (page_zero(p + i * SNAP_PAGE)) {
             if (run > 0) {
-                int rc = write_chunk(w, mem, run_start, run);
+                int rc = write_chunk(w, p + run_start * SNAP_PAGE, gpa + run_start * SNAP_PAGE, run);
                 if (rc < 0)
                     return rc;
                 run = 0;
@@ -138,15 +139,50 @@ static int write_range(struct snap_writer *w, const uint8_t *mem, uint64_t start
             continue;
         }
         if (run == 0)
-            run_start = a;
+            run_start = i;
         if (++run == SNAP_CHUNK_MAX_PAGES) {
-            int rc = write_chunk(w, mem, run_start, run);
+            int rc = write_chunk(w, p + run_start * SNAP_PAGE, gpa + run_start * SNAP_PAGE, run);
             if (rc < 0)
                 return rc;
             run = 0;
         }
     }
-    return run > 0 ? write_chunk(w, mem, run_start, run) : 0;
+    return run > 0 ? write_chunk(w, p + run_start * SNAP_PAGE, gpa + run_start * SNAP_PAGE, run)
+                   : 0;
+}
+
+static int pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
+{
+    while (len > 0) {
+        ssize_t n = pread(fd, buf, len, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? -errno : -EIO;
+        buf += n;
+        len -= (size_t)n;
+        off += (uint64_t)n;
+    }
+    return 0;
+}
+
+/* [start, end) of the memfd, read a chunk at a time (when no mapping is
+ * at hand, as for a stream source). */
+static int write_range_fd(struct snap_writer *w, int memfd, uint8_t *buf, uint64_t start,
+                          uint64_t end)
+{
+    for (uint64_t a = start; a < end;) {
+        uint64_t n = (end - a) / SNAP_PAGE;
+        if (n > SNAP_CHUNK_MAX_PAGES)
+            n = SNAP_CHUNK_MAX_PAGES;
+        int rc = pread_full(memfd, buf, n * SNAP_PAGE, a);
+        if (rc == 0)
+            rc = write_pages(w, buf, a, n);
+        if (rc < 0)
+            return rc;
+        a += n * SNAP_PAGE;
+    }
+    return 0;
 }
 
 int snap_write_memory(struct snap_writer *w, const uint8_t *mem, uint64_t size, int memfd)
@@ -154,29 +190,33 @@ int snap_write_memory(struct snap_writer *w, const uint8_t *mem, uint64_t size, 
     if (size % SNAP_PAGE != 0)
         return -EINVAL;
     if (memfd < 0)
-        return write_range(w, mem, 0, size);
+        return write_pages(w, mem, 0, size / SNAP_PAGE);
+    uint8_t *buf = NULL;
+    if (mem == NULL && (buf = malloc((size_t)SNAP_CHUNK_MAX_PAGES * SNAP_PAGE)) == NULL)
+        return -ENOMEM;
+    int rc = 0;
     uint64_t pos = 0;
-    while (pos < size) {
+    while (pos < size && rc == 0) {
         off_t data = lseek(memfd, (off_t)pos, SEEK_DATA);
         if (data < 0 && errno == ENXIO)
             break;              /* only holes from here on */
-        if (data < 0)
-            return -errno;
-        off_t hole = lseek(memfd, data, SEEK_HOLE);
-        if (hole < 0)
-            return -errno;
+        off_t hole = data < 0 ? -1 : lseek(memfd, data, SEEK_HOLE);
+        if (hole < 0) {
+            rc = -errno;
+            break;
+        }
         uint64_t s = (uint64_t)data & ~(uint64_t)(SNAP_PAGE - 1);
         uint64_t e = ((uint64_t)hole + SNAP_PAGE - 1) & ~(uint64_t)(SNAP_PAGE - 1);
         if (e > size)
             e = size;
         if (s >= e)
             break;
-        int rc = write_range(w, mem, s, e);
-        if (rc < 0)
-            return rc;
+        rc = mem != NULL ? write_pages(w, mem + s, s, (e - s) / SNAP_PAGE)
+                         : write_range_fd(w, memfd, buf, s, e);
         pos = e;
     }
-    return 0;
+    free(buf);
+    return rc;
 }
 
 int snap_write_end(struct snap_writer *w)

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "config-file.h"
@@ -34,6 +33,9 @@ struct restore {
     int fd;
     struct snap_image img;
     bool paused;
+    unsigned refs;          /* monitor replies to come, and a running callback */
+    unsigned loaded;        /* of memory and state, those in place */
+    bool failed;            /* answered with an error; wait out the replies */
 };
 
 static void restore_free(struct restore *r)
@@ -45,6 +47,14 @@ static void restore_free(struct restore *r)
     snap_image_free(&r->img);
     free(r->path);
     free(r);
+}
+
+/* Forgetting a domain fails its pending monitor requests at once, so r
+ * lives until the last reference (a reply or a running callback) ends. */
+static void release(struct restore *r)
+{
+    if (--r->refs == 0)
+        restore_free(r);
 }
 
 void restore_discard(struct domain *d)
@@ -60,68 +70,79 @@ void restore_discard(struct domain *d)
  */
 static void fail(struct restore *r, struct domain *d, Skiff__V1__ErrorCode code, const char *msg)
 {
+    if (r->failed)
+        return;
+    r->failed = true;
     if (d != NULL) {
         char why[600];
-        snprintf(why, sizeof why, "restore failed: %s", msg);
         struct hostd *h = d->h;
+        snprintf(why, sizeof why, "restore failed: %s", msg);
         domain_event(d, "destroyed", why);
         if (domain_forget(d) < 0)
             domain_destroy(d, why);
         hostd_status_changed(h);
     }
     call_error(r->call, code, "restore from %s failed: %s", r->path, msg);
-    restore_free(r);
+}
+
+/* Every monitor callback starts here: the domain, or NULL when the
+ * restore has failed (now or before). The callback ends with release. */
+static struct domain *step(struct restore *r, struct monitor *m, int err,
+                           const Skiff__Monitor__V1__MonitorReply *rep, Skiff__V1__ErrorCode code)
+{
+    struct domain *d = m->dom;
+    if (!r->failed && (d == NULL || d != r->call->dom || err < 0))
+        fail(r, NULL, E(INTERNAL), "the monitor went away");
+    else if (!r->failed && rep->error != 0)
+        fail(r, d, code, rep->message && *rep->message ? rep->message : strerror(rep->error));
+    return r->failed ? NULL : d;
 }
 
 static void unpause_cb(struct monitor *m, void *arg, int err,
                        const Skiff__Monitor__V1__MonitorReply *rep)
 {
     struct restore *r = arg;
-    struct domain *d = rpc_callback_domain(r->call, m, err, false);
-    if (d == NULL) {
-        restore_free(r);
+    struct domain *d = step(r, m, err, rep, E(INTERNAL));
+    if (d != NULL) {
+        d->row.state = SKIFF__V1__DOMAIN_STATE__RUNNING;
+        if (domain_commit(d) < 0) {
+            fail(r, d, E(INTERNAL), "cannot record the domain as running");
+        } else {
+            hostd_status_changed(d->h);
+            domain_reply_info(r->call, d);
+        }
+    }
+    release(r);
+}
+
+/* Memory and vCPU state both in place: run (or stay paused). */
+static void loaded(struct restore *r, struct domain *d)
+{
+    if (++r->loaded < 2)
+        return;
+    char detail[600];
+    snprintf(detail, sizeof detail, "from %s", r->path);
+    domain_event(d, "restored", detail);
+    if (r->paused) {
+        domain_reply_info(r->call, d);
         return;
     }
-    if (rep->error != 0) {
-        fail(r, d, E(INTERNAL), rep->message && *rep->message ? rep->message
-                                                              : strerror(rep->error));
-        return;
+    r->refs++;
+    if (monitor_simple(d->mon, SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_UNPAUSE, unpause_cb,
+                       r) < 0) {
+        r->refs--;
+        fail(r, d, E(INTERNAL), "cannot reach the monitor");
     }
-    d->row.state = SKIFF__V1__DOMAIN_STATE__RUNNING;
-    if (domain_commit(d) < 0) {
-        fail(r, d, E(INTERNAL), "cannot record the domain as running");
-        return;
-    }
-    hostd_status_changed(d->h);
-    domain_reply_info(r->call, d);
-    restore_free(r);
 }
 
 static void state_cb(struct monitor *m, void *arg, int err,
                      const Skiff__Monitor__V1__MonitorReply *rep)
 {
     struct restore *r = arg;
-    struct domain *d = rpc_callback_domain(r->call, m, err, false);
-    if (d == NULL) {
-        restore_free(r);
-        return;
-    }
-    if (rep->error != 0) {
-        fail(r, d, E(INVALID), rep->message && *rep->message ? rep->message
-                                                             : strerror(rep->error));
-        return;
-    }
-    char detail[600];
-    snprintf(detail, sizeof detail, "from %s", r->path);
-    domain_event(d, "restored", detail);
-    if (r->paused) {
-        domain_reply_info(r->call, d);
-        restore_free(r);
-        return;
-    }
-    if (monitor_simple(d->mon, SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_UNPAUSE, unpause_cb,
-                       r) < 0)
-        fail(r, d, E(INTERNAL), "cannot reach the monitor");
+    struct domain *d = step(r, m, err, rep, E(INVALID));
+    if (d != NULL)
+        loaded(r, d);
+    release(r);
 }
 
 /* Guest RAM arrives as the monitor's memfd: fill it from the file. */
@@ -130,41 +151,26 @@ static void memory_cb(struct monitor *m, void *arg, int err,
 {
     struct restore *r = arg;
     int fd = err == 0 ? monitor_take_fd(m) : -1;
-    struct domain *d = rpc_callback_domain(r->call, m, err, false);
-    if (d == NULL) {
-        if (fd >= 0)
-            close(fd);
-        restore_free(r);
-        return;
+    struct domain *d = step(r, m, err, rep, E(INTERNAL));
+    if (d != NULL) {
+        uint64_t size = r->img.header->memory_bytes;
+        char why[512];
+        int rc = -EPROTO;
+        snprintf(why, sizeof why, "the monitor did not hand over memory of the saved size");
+        if (fd >= 0 && rep->stats != NULL && rep->stats->memory_bytes == size)
+            rc = snap_read_memory(r->fd, &r->img, NULL, fd, size, why, sizeof why);
+        if (rc < 0)
+            fail(r, d, rc == -EPROTO || rc == -EBADMSG ? E(INVALID) : E(INTERNAL), why);
+        else
+            loaded(r, d);
     }
-    uint64_t size = r->img.header->memory_bytes;
-    if (rep->error != 0 || fd < 0 || rep->stats == NULL || rep->stats->memory_bytes != size) {
-        if (fd >= 0)
-            close(fd);
-        fail(r, d, E(INTERNAL), "the monitor did not hand over memory of the saved size");
-        return;
-    }
-    void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    close(fd);
-    if (mem == MAP_FAILED) {
-        fail(r, d, E(INTERNAL), strerror(errno));
-        return;
-    }
-    char why[512];
-    int rc = snap_read_memory(r->fd, &r->img, mem, size, why, sizeof why);
-    munmap(mem, size);
-    if (rc < 0) {
-        fail(r, d, E(INVALID), why);
-        return;
-    }
-    Skiff__Monitor__V1__MonitorRequest req = SKIFF__MONITOR__V1__MONITOR_REQUEST__INIT;
-    req.op_case = SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_SET_STATE;
-    req.set_state = r->img.machine;
-    rc = monitor_request(d->mon, &req, state_cb, r);
-    if (rc < 0)
-        fail(r, d, E(INTERNAL), "cannot reach the monitor");
+    if (fd >= 0)
+        close(fd);
+    release(r);
 }
 
+/* Memory and state are asked for together: they do not depend on each
+ * other, and the vCPUs stay parked until both are in. */
 void restore_monitor_ready(struct domain *d)
 {
     struct restore *r = d->restore;
@@ -172,12 +178,23 @@ void restore_monitor_ready(struct domain *d)
     r->call = d->start_call;
     d->start_call = NULL;
     r->call->dom = d;
+    r->refs = 1;            /* ours, until the requests are out */
     Skiff__Monitor__V1__MonitorRequest req = SKIFF__MONITOR__V1__MONITOR_REQUEST__INIT;
     Skiff__Monitor__V1__Empty e = SKIFF__MONITOR__V1__EMPTY__INIT;
     req.op_case = SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_GET_MEMORY;
     req.get_memory = &e;
-    if (monitor_request(d->mon, &req, memory_cb, r) < 0)
+    Skiff__Monitor__V1__MonitorRequest st = SKIFF__MONITOR__V1__MONITOR_REQUEST__INIT;
+    st.op_case = SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_SET_STATE;
+    st.set_state = r->img.machine;
+    r->refs += 2;
+    if (monitor_request(d->mon, &req, memory_cb, r) < 0) {
+        r->refs -= 2;
         fail(r, d, E(INTERNAL), "cannot reach the monitor");
+    } else if (monitor_request(d->mon, &st, state_cb, r) < 0) {
+        r->refs--;
+        fail(r, d, E(INTERNAL), "cannot reach the monitor");
+    }
+    release(r);
 }
 
 static int set_str(char **field, const char *value)

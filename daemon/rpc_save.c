@@ -89,18 +89,13 @@ static void state_cb(struct monitor *m, void *arg, int err,
     }
     uint64_t paused_at = now_monotonic_ns();
     void *mem = mmap(NULL, s->mem_size, PROT_READ, MAP_SHARED, s->memfd, 0);
-    if (mem == MAP_FAILED) {
-        call_error(s->call, E(INTERNAL), "cannot map the memory of %s: %s", d->row.name,
-                   strerror(errno));
-        resume(d, s);
-        save_free(s);
-        return;
-    }
     char why[512];
     struct snapshot_totals t = { 0 };
-    int rc = snapshot_file_write(s->path, d->cfg, ms, mem, s->memfd, ms->wall_ns, &t, why,
-                                 sizeof why);
-    munmap(mem, s->mem_size);
+    /* The pages are read in place; without a mapping, through a buffer. */
+    int rc = snapshot_file_write(s->path, d->cfg, ms, mem == MAP_FAILED ? NULL : mem,
+                                 s->memfd, ms->wall_ns, &t, why, sizeof why);
+    if (mem != MAP_FAILED)
+        munmap(mem, s->mem_size);
     if (rc < 0) {
         resume(d, s);
         call_error(s->call, E(INTERNAL), "save of %s failed: %s; the domain keeps %s",

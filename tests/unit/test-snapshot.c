@@ -76,6 +76,15 @@ static int setup(void **state)
     assert_int_equal(snap_write_msg(&w, SNAP_REC_VCPU, &v[1].base), 0);
     assert_int_equal(snap_write_msg(&w, SNAP_REC_DEVICES, &dev.base), 0);
     assert_int_equal(snap_write_memory(&w, f->mem, MEM, f->memfd), 0);
+    /* Without a mapping, from the memfd alone: the same records. */
+    int other = memfd_create("snap2", 0);
+    struct snap_writer w2 = w;
+    w2.ctx = &other;
+    w2.off = w2.records = w2.chunks = w2.pages = 0;
+    assert_int_equal(snap_write_memory(&w2, NULL, MEM, f->memfd), 0);
+    assert_int_equal(w2.pages, 3 + SNAP_CHUNK_MAX_PAGES + 5 + 1);
+    assert_int_equal(w2.chunks, 4);
+    close(other);
     assert_int_equal(snap_write_end(&w), 0);
     assert_int_equal(w.pages, 3 + SNAP_CHUNK_MAX_PAGES + 5 + 1);
     assert_int_equal(w.chunks, 4);
@@ -120,7 +129,7 @@ static int read_all(int fd, char *err, size_t es)
         return rc;
     uint8_t *mem = mmap(NULL, MEM, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     assert_true(mem != MAP_FAILED);
-    rc = snap_read_memory(fd, &img, mem, MEM, err, es);
+    rc = snap_read_memory(fd, &img, mem, -1, MEM, err, es);
     munmap(mem, MEM);
     snap_image_free(&img);
     return rc;
@@ -139,9 +148,17 @@ static void round_trip(void **state)
     assert_int_equal(img.machine->vcpus[1]->regs.len, 144);
     assert_int_equal(img.machine->tsc_khz, 2000000);
     uint8_t *mem = mmap(NULL, MEM, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    assert_int_equal(snap_read_memory(f->fd, &img, mem, MEM, err, sizeof err), 0);
+    assert_int_equal(snap_read_memory(f->fd, &img, mem, -1, MEM, err, sizeof err), 0);
     assert_memory_equal(mem, f->mem, MEM);
     munmap(mem, MEM);
+    /* The same into a fresh memfd, as a restore does. */
+    int memfd = memfd_create("restored", 0);
+    assert_int_equal(ftruncate(memfd, MEM), 0);
+    assert_int_equal(snap_read_memory(f->fd, &img, NULL, memfd, MEM, err, sizeof err), 0);
+    mem = mmap(NULL, MEM, PROT_READ, MAP_SHARED, memfd, 0);
+    assert_memory_equal(mem, f->mem, MEM);
+    munmap(mem, MEM);
+    close(memfd);
     snap_image_free(&img);
     /* Sparse: about the non-zero pages, not the 4 MiB. */
     assert_true(f->size < (3 + SNAP_CHUNK_MAX_PAGES + 5 + 1 + 4) * 4096);
