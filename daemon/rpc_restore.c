@@ -78,7 +78,8 @@ static void fail(struct restore *r, struct domain *d, Skiff__V1__ErrorCode code,
         struct hostd *h = d->h;
         snprintf(why, sizeof why, "restore failed: %s", msg);
         domain_event(d, "destroyed", why);
-        if (domain_forget(d) < 0)
+        /* A defined domain stays defined; a transient one is forgotten. */
+        if (d->row.persistent || domain_forget(d) < 0)
             domain_destroy(d, why);
         hostd_status_changed(h);
     }
@@ -266,6 +267,35 @@ static int apply_overrides(Skiff__V1__DomainConfig *cfg, const Skiff__V1__Restor
     return rc;
 }
 
+/*
+ * A persistent domain that was saved (and so destroyed) is still defined:
+ * it is restored in place, as long as it is the same domain (uuid and
+ * name) and is not running.
+ */
+static struct domain *defined_domain(struct hostd *h, const Skiff__V1__DomainConfig *cfg)
+{
+    struct domain *d = domain_find_uuid(h, cfg->uuid);
+    if (d == NULL || !d->row.persistent || strcmp(d->row.name, cfg->name) != 0 ||
+        d->row.state != SKIFF__V1__DOMAIN_STATE__DEFINED || d->mon != NULL ||
+        d->start_pending || monitor_zombie_for(h, d->row.uuid))
+        return NULL;
+    return d;
+}
+
+/* Its definition must still describe the saved machine. */
+static bool same_machine(const Skiff__V1__DomainConfig *def, const Skiff__V1__DomainConfig *cfg,
+                         char *msg, size_t size)
+{
+    if (def->memory_mb != cfg->memory_mb || (def->vcpus ? def->vcpus : 1) !=
+        (cfg->vcpus ? cfg->vcpus : 1) || strcmp(def->kernel, cfg->kernel) != 0) {
+        snprintf(msg, size, "domain %s is defined with another memory size, vCPU count or "
+                 "kernel than the saved one; undefine it or restore under a new name",
+                 def->name);
+        return false;
+    }
+    return true;
+}
+
 /* The saved configuration must describe the saved machine. */
 static int check_config(const struct snap_image *img, const Skiff__V1__DomainConfig *cfg,
                         char *msg, size_t size)
@@ -322,7 +352,15 @@ void rpc_restore(struct call *call, const Skiff__V1__RestoreRequest *rq)
         restore_free(r);
         return;
     }
-    struct domain *d = rpc_add_domain(call, cfg, false);
+    struct domain *d = defined_domain(h, cfg);
+    if (d != NULL && !same_machine(d->cfg, cfg, msg, sizeof msg)) {
+        store_rollback(h->store);
+        call_error(call, E(INVALID), "snapshot %s: %s", rq->path, msg);
+        restore_free(r);
+        return;
+    }
+    if (d == NULL)
+        d = rpc_add_domain(call, cfg, false);
     if (d == NULL) {
         store_rollback(h->store);
         restore_free(r);
@@ -330,7 +368,10 @@ void rpc_restore(struct call *call, const Skiff__V1__RestoreRequest *rq)
     }
     d->restore = r;
     if (domain_start(d, true, call) < 0) {
-        domain_forget(d);       /* frees r; the call has its error */
+        if (d->row.persistent)
+            restore_discard(d);
+        else
+            domain_forget(d);   /* frees r; the call has its error */
         store_rollback(h->store);
         return;
     }

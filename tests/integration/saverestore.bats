@@ -302,3 +302,25 @@ restore_refused() {
     [ "$((now - last_wall))" -lt 2000000000 ]
     [ "$((last_wall - now))" -lt 2000000000 ]
 }
+
+@test "a saved persistent domain stays defined and is restored in place" {
+    cli define "$(cfg p1 "$SKIFF_EXAMPLES/ticker.hvt")"
+    [ "$status" -eq 0 ]
+    local uuid
+    uuid="$(uuid_of p1)"
+    cli start p1
+    [ "$status" -eq 0 ]
+    wait_output p1 '^tick 3$'
+    paused_save p1 "$STATE/p1.snap"
+    [ "$(state_of p1)" = defined ]
+    cli restore "$STATE/p1.snap"
+    [ "$status" -eq 0 ]
+    [ "$(state_of p1)" = running ]
+    [ "$(uuid_of p1)" = "$uuid" ]
+    wait_output p1 "^tick $((LAST + 2))\$"
+    [ "$(console p1 | head -n 1)" = "tick $((LAST + 1))" ]
+    # running now: a second restore of the same domain is refused
+    cli restore "$STATE/p1.snap"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"already exists"* ]]
+}
