@@ -89,7 +89,7 @@ static void report(int runs)
         bench_row(name, bench_median(s[m].exit, n) / 1e6, 2, "ms", "");
         snprintf(name, sizeof name, "smp %u vCPUs: monitor set-up", v);
         bench_row(name, setup[m], 2, "ms", "");
-        snprintf(name, sizeof name, "smp %u vCPUs: set-up and exit, none started", v);
+        snprintf(name, sizeof name, "smp %u vCPUs: exit if none started", v);
         bench_row(name, bench_median(s[m].setup_exit, n) / 1e6, 2, "ms", "");
         snprintf(name, sizeof name, "smp %u vCPUs: guest check-in after set-up", v);
         bench_row(name, checkin - setup[m], 2, "ms", "");

@@ -80,6 +80,7 @@ struct hvt_hc_poll {
     uint64_t timeout_nsecs;   /* IN */
     uint64_t ready_set;       /* OUT */
     int32_t ret;              /* OUT */
+    uint32_t skiff_flags;     /* IN, read only in SMP guests (padding in hvt) */
 };
 
 struct hvt_hc_block_io {      /* BLOCK_WRITE and BLOCK_READ */
@@ -215,11 +216,17 @@ struct skiff_ext1_desc {
  * index as the initial APIC ID.
  *
  * Every hypercall may be made from any vCPU at the same time; POLL blocks
- * only the vCPU that makes it. HALT from any vCPU ends the guest: the
- * other vCPUs are stopped wherever they are.
+ * only the vCPU that makes it (see SKIFF_POLL_IDLE). HALT from any vCPU
+ * ends the guest: the other vCPUs are stopped wherever they are. SMP_START
+ * starts the secondaries once; later calls change nothing.
  */
 #define SKIFF_SMP_MAX_VCPUS       512
 #define SKIFF_HYPERCALL_SMP_START 33          /* port 0x521 */
+
+/* POLL skiff_flags (SMP guests): wait for the timeout only. Device input
+ * and control events neither end the wait nor show in ready_set, so idle
+ * vCPUs stay asleep while another vCPU has input to take. */
+#define SKIFF_POLL_IDLE           (1U << 0)
 
 struct skiff_hc_smp_start {
     uint32_t started;         /* OUT: secondary vCPUs running (N - 1) */
@@ -249,6 +256,7 @@ _Static_assert(offsetof(struct hvt_boot_info, net_ring) == 48, "net_ring");
 _Static_assert(sizeof(struct hvt_hc_walltime) == 8, "walltime");
 _Static_assert(sizeof(struct hvt_hc_puts) == 16, "puts");
 _Static_assert(sizeof(struct hvt_hc_poll) == 24, "poll");
+_Static_assert(offsetof(struct hvt_hc_poll, skiff_flags) == 20, "poll skiff_flags");
 _Static_assert(sizeof(struct hvt_hc_block_io) == 40, "block io");
 _Static_assert(sizeof(struct hvt_hc_net_io) == 32, "net io");
 _Static_assert(sizeof(struct hvt_hc_halt) == 16, "halt");

@@ -92,11 +92,15 @@ unsigned skiff_smp_start(void (*fn)(unsigned cpu))
 }
 
 /* An idle CPU sleeps in POLL, costing the host nothing. Readiness is
- * not its business: the CPU that polls devices handles it. */
+ * not its business (SKIFF_POLL_IDLE): the CPU that polls devices takes
+ * it. */
 static _Noreturn void idle(void)
 {
     for (;;) {
-        volatile struct hvt_hc_poll p = { .timeout_nsecs = UINT64_MAX };
+        volatile struct hvt_hc_poll p = {
+            .timeout_nsecs = UINT64_MAX,
+            .skiff_flags = SKIFF_POLL_IDLE,
+        };
 
         skiff_hypercall(HVT_HYPERCALL_POLL, &p);
     }

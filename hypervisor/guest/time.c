@@ -58,6 +58,21 @@ void skiff_sleep_ns(uint64_t ns)
 {
     uint64_t deadline = skiff_clock_monotonic() + ns;
 
+    /* Secondary CPUs sleep through device input and control requests,
+     * which are CPU 0's to take: waking them would make them spin. */
+    if (skiff_cpu_id() != 0) {
+        while (skiff_clock_monotonic() < deadline) {
+            uint64_t now = skiff_clock_monotonic();
+            volatile struct hvt_hc_poll p = {
+                .timeout_nsecs = deadline > now ? deadline - now : 0,
+                .skiff_flags = SKIFF_POLL_IDLE,
+            };
+
+            skiff_hypercall(HVT_HYPERCALL_POLL, &p);
+        }
+        return;
+    }
+
     /* POLL returns early when a network device has input or a control
      * request arrives (kept by the runtime, so the next POLL blocks). */
     while (skiff_clock_monotonic() < deadline)

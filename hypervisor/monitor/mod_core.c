@@ -54,9 +54,17 @@ static enum hv_action hc_poll(struct hv *hv, uint64_t gpa)
     if (!hv_args_in(hv, gpa, &a, sizeof a, "POLL arguments"))
         return HV_STOP;
     struct pollfd pfd[HV_POLL_FDS];
-    int nfds = hv->poll.nfds;
-    for (int i = 0; i < nfds; i++)
-        pfd[i] = (struct pollfd){ .fd = hv->poll.fds[i], .events = POLLIN };
+    uint64_t handle[HV_POLL_FDS];
+    /* An idle vCPU of an SMP guest waits for its timeout and for the
+     * monitor (the attention eventfd) only. */
+    bool idle = hv->smp && (a.skiff_flags & SKIFF_POLL_IDLE);
+    int nfds = 0;
+    for (int i = 0; i < hv->poll.nfds; i++) {
+        if (idle && hv->poll.handle[i] < MFT_MAX_ENTRIES)
+            continue;
+        pfd[nfds] = (struct pollfd){ .fd = hv->poll.fds[i], .events = POLLIN };
+        handle[nfds++] = hv->poll.handle[i];
+    }
     struct timespec ts = poll_timeout(a.timeout_nsecs);
     struct hv_vcpu *self = hv_vcpu_self();
     __atomic_store_n(&self->blocked, true, __ATOMIC_RELAXED);
@@ -69,7 +77,7 @@ static enum hv_action hc_poll(struct hv *hv, uint64_t gpa)
     uint64_t ready = 0;
     int nready = 0;
     for (int i = 0; i < nfds && n > 0; i++) {
-        uint64_t h = hv->poll.handle[i];
+        uint64_t h = handle[i];
         if (pfd[i].revents == 0 || h >= MFT_MAX_ENTRIES)
             continue;   /* not ready, or the attention eventfd: no handle */
         ready |= 1ULL << h;

@@ -1,7 +1,8 @@
 /*
  * Core files of aborted guests: an ELF64 ET_CORE with one NT_PRSTATUS note
- * and one PT_LOAD covering guest RAM, sparse: only pages the guest touched
- * are written. The directory is opened at set-up so that dumping needs no
+ * per vCPU (the one that aborted first, as debuggers take the first for
+ * the current thread) and one PT_LOAD covering guest RAM, sparse: only
+ * pages the guest touched are written. The directory is opened at set-up so that dumping needs no
  * path lookup once the sandbox is on.
  */
 #include <elf.h>
@@ -20,26 +21,26 @@
 
 #define CORE_PAGE 4096
 
-struct core_note {
-    Elf64_Nhdr h;
-    char name[8];               /* "CORE", padded to 8 */
-    struct elf_prstatus st;
-};
+/* A note on disk: header, "CORE" padded to 8, then the descriptor at
+ * offset 20. (A C struct would align the descriptor to 8, at 24.) */
+#define NOTE_NAME_OFF sizeof(Elf64_Nhdr)
+#define NOTE_DESC_OFF (NOTE_NAME_OFF + 8)
+#define NOTE_SIZE (NOTE_DESC_OFF + sizeof(struct elf_prstatus))
+_Static_assert(NOTE_SIZE % 4 == 0, "notes stay 4-aligned");
 
 struct core_header {
     Elf64_Ehdr eh;
     Elf64_Phdr ph[2];
-    struct core_note note;
-};
+};      /* then the notes */
 
-static void fill_regs(struct hv *hv, struct user_regs_struct *r,
+/* The other vCPUs were told to stop first: reading their registers waits
+ * at most until they have left KVM_RUN. */
+static void fill_regs(const struct hv_vcpu *v, struct user_regs_struct *r,
                       const struct hvt_trap_frame *frame)
 {
     struct kvm_regs k;
     struct kvm_sregs s;
-    /* The registers of the vCPU that aborted. */
-    const struct hv_vcpu *v = hv_vcpu_self();
-    int fd = v != NULL ? v->fd : hv->vcpus[0].fd;
+    int fd = v->fd;
     memset(r, 0, sizeof *r);
     if (ioctl(fd, KVM_GET_REGS, &k) == 0) {
         r->r15 = k.r15; r->r14 = k.r14; r->r13 = k.r13; r->r12 = k.r12;
@@ -60,13 +61,13 @@ static void fill_regs(struct hv *hv, struct user_regs_struct *r,
     }
 }
 
-static uint64_t data_offset(void)
+static uint64_t data_offset(const struct hv *hv)
 {
-    return (sizeof(struct core_header) + CORE_PAGE - 1) & ~(uint64_t)(CORE_PAGE - 1);
+    uint64_t end = sizeof(struct core_header) + hv->nvcpus * NOTE_SIZE;
+    return (end + CORE_PAGE - 1) & ~(uint64_t)(CORE_PAGE - 1);
 }
 
-static void build_header(struct hv *hv, struct core_header *c,
-                         const struct hvt_trap_frame *frame)
+static void build_header(const struct hv *hv, struct core_header *c)
 {
     memset(c, 0, sizeof *c);
     memcpy(c->eh.e_ident, ELFMAG, SELFMAG);
@@ -83,22 +84,31 @@ static void build_header(struct hv *hv, struct core_header *c,
     c->eh.e_phnum = 2;
 
     c->ph[0].p_type = PT_NOTE;
-    c->ph[0].p_offset = offsetof(struct core_header, note);
-    c->ph[0].p_filesz = sizeof c->note;
+    c->ph[0].p_offset = sizeof *c;
+    c->ph[0].p_filesz = hv->nvcpus * NOTE_SIZE;
     c->ph[0].p_align = 4;
     c->ph[1].p_type = PT_LOAD;
     c->ph[1].p_flags = PF_R | PF_W | PF_X;
-    c->ph[1].p_offset = data_offset();
+    c->ph[1].p_offset = data_offset(hv);
     c->ph[1].p_filesz = hv->mem.size;
     c->ph[1].p_memsz = hv->mem.size;
     c->ph[1].p_align = CORE_PAGE;
+}
 
-    c->note.h.n_namesz = 5;
-    c->note.h.n_descsz = sizeof c->note.st;
-    c->note.h.n_type = NT_PRSTATUS;
-    memcpy(c->note.name, "CORE", 5);
-    c->note.st.pr_pid = hv->dumpcore.pid;
-    fill_regs(hv, (struct user_regs_struct *)&c->note.st.pr_reg, frame);
+static void build_note(const struct hv *hv, const struct hv_vcpu *v, uint8_t *note,
+                       const struct hvt_trap_frame *frame)
+{
+    Elf64_Nhdr h = { .n_namesz = 5, .n_descsz = sizeof(struct elf_prstatus),
+                     .n_type = NT_PRSTATUS };
+    struct elf_prstatus st;
+    memset(&st, 0, sizeof st);
+    /* Debuggers tell threads apart by pid: the vCPU thread's id. */
+    st.pr_pid = v->tid > 0 ? v->tid : hv->dumpcore.pid;
+    fill_regs(v, (struct user_regs_struct *)&st.pr_reg, frame);
+    memset(note, 0, NOTE_SIZE);
+    memcpy(note, &h, sizeof h);
+    memcpy(note + NOTE_NAME_OFF, "CORE", 5);
+    memcpy(note + NOTE_DESC_OFF, &st, sizeof st);
 }
 
 static int write_all(int fd, const void *buf, size_t len, off_t off)
@@ -113,6 +123,28 @@ static int write_all(int fd, const void *buf, size_t len, off_t off)
         p += n;
         off += n;
         len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* The aborting vCPU's note first, with its trap frame; then the others. */
+static int write_notes(struct hv *hv, int fd, const struct hvt_trap_frame *frame)
+{
+    const struct hv_vcpu *self = hv_vcpu_self();
+    if (self == NULL)
+        self = &hv->vcpus[0];
+    uint8_t note[NOTE_SIZE];
+    off_t off = sizeof(struct core_header);
+    build_note(hv, self, note, frame);
+    if (write_all(fd, note, sizeof note, off) < 0)
+        return -1;
+    for (unsigned i = 0; i < hv->nvcpus; i++) {
+        if (&hv->vcpus[i] == self)
+            continue;
+        off += (off_t)sizeof note;
+        build_note(hv, &hv->vcpus[i], note, NULL);
+        if (write_all(fd, note, sizeof note, off) < 0)
+            return -1;
     }
     return 0;
 }
@@ -135,7 +167,7 @@ static int copy_memory(struct hv *hv, int out, uint64_t *pages)
             ssize_t n = pread(hv->mem.fd, buf, chunk, o);
             if (n <= 0)
                 return -1;
-            if (write_all(out, buf, (size_t)n, (off_t)data_offset() + o) < 0)
+            if (write_all(out, buf, (size_t)n, (off_t)data_offset(hv) + o) < 0)
                 return -1;
             o += n;
             *pages += ((uint64_t)n + CORE_PAGE - 1) / CORE_PAGE;
@@ -156,10 +188,11 @@ void hv_dumpcore_write(struct hv *hv, const struct hvt_trap_frame *frame)
         return;
     }
     struct core_header hdr;
-    build_header(hv, &hdr, frame);
+    build_header(hv, &hdr);
     uint64_t pages = 0;
-    if (write_all(fd, &hdr, sizeof hdr, 0) < 0 || copy_memory(hv, fd, &pages) < 0 ||
-        ftruncate(fd, (off_t)(data_offset() + hv->mem.size)) < 0)
+    if (write_all(fd, &hdr, sizeof hdr, 0) < 0 || write_notes(hv, fd, frame) < 0 ||
+        copy_memory(hv, fd, &pages) < 0 ||
+        ftruncate(fd, (off_t)(data_offset(hv) + hv->mem.size)) < 0)
         hv_err("dumpcore: writing the core failed: %m");
     else
         hv_err("dumpcore: dumped %llu pages of total %llu pages",

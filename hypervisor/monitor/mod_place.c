@@ -105,16 +105,14 @@ int hv_place_memory(struct hv *hv)
         }
     }
     int mode = p->mem_policy_set ? p->mem_policy : MPOL_BIND;
-    uint64_t one[NODE_WORDS] = { 0 };
-    const uint64_t *mask = want;
-    if (mode == MPOL_PREFERRED && count_bits(want, NODE_WORDS) > 1) {
+    if (mode == MPOL_PREFERRED && count_bits(want, NODE_WORDS) > 1)
         mode = MPOL_PREFERRED_MANY;
-    }
-    long rc = syscall(SYS_mbind, hv->mem.base, hv->mem.alloc, mode, mask,
+    long rc = syscall(SYS_mbind, hv->mem.base, hv->mem.alloc, mode, want,
                       (unsigned long)NODES_MAX + 1, 0U);
-    if (rc < 0 && errno == EINVAL && mode == MPOL_PREFERRED_MANY) {
+    int n = first_node(want);
+    if (rc < 0 && errno == EINVAL && mode == MPOL_PREFERRED_MANY && n >= 0) {
         /* Kernels before 5.15: prefer the first node only. */
-        int n = first_node(want);
+        uint64_t one[NODE_WORDS] = { 0 };
         one[n / 64] = 1ULL << (n % 64);
         rc = syscall(SYS_mbind, hv->mem.base, hv->mem.alloc, MPOL_PREFERRED, one,
                      (unsigned long)NODES_MAX + 1, 0U);

@@ -8,20 +8,24 @@
  *   idle=S     after the check-in vCPU 0 sleeps S seconds, then halts 0
  *   halt=K     vCPU K halts the guest with status 7 after checking in
  *   fault=K    vCPU K makes an invalid port access after checking in
+ *   abort=K    vCPU K aborts (a core dump names every vCPU) after checking in
+ *   deaf=S     after the check-in every CPU sleeps S seconds with
+ *              SKIFF_POLL_IDLE: a control request finds nobody awake
  *   nostart    vCPU 0 prints at once and halts 0 without starting the
  *              others (with --skiff:quiet its first line marks the end of
  *              the monitor's set-up, for bench/hv-smp)
  */
 #include "skiff/guest.h"
+#include "skiff/hypercall.h"
 
 SKIFF_MANIFEST_NONE();
-SKIFF_SMP();
+SKIFF_EXTENSIONS(SKIFF_EXT_SMP | SKIFF_EXT_CONTROL_EVENTS);
 
 static skiff_spinlock_t lock = SKIFF_SPINLOCK_INIT;
 static unsigned checked_in = 1;     /* CPU 0 */
 static _Thread_local unsigned tls_cpu;
 
-enum mode { CHECKIN, PRINT, IDLE, HALT, FAULT, NOSTART };
+enum mode { CHECKIN, PRINT, IDLE, DEAF, HALT, FAULT, ABORT, NOSTART };
 static enum mode mode = CHECKIN;
 static uint64_t arg;
 
@@ -43,10 +47,14 @@ static void parse(const char *cmdline)
         mode = NOSTART;
     else if (prefix(cmdline, "idle=", &rest) && skiff_parse_u64(rest, &arg))
         mode = IDLE;
+    else if (prefix(cmdline, "deaf=", &rest) && skiff_parse_u64(rest, &arg))
+        mode = DEAF;
     else if (prefix(cmdline, "halt=", &rest) && skiff_parse_u64(rest, &arg))
         mode = HALT;
     else if (prefix(cmdline, "fault=", &rest) && skiff_parse_u64(rest, &arg))
         mode = FAULT;
+    else if (prefix(cmdline, "abort=", &rest) && skiff_parse_u64(rest, &arg))
+        mode = ABORT;
     else if (*cmdline)
         skiff_abort("bad argument '%s'", cmdline);
 }
@@ -74,6 +82,23 @@ static void secondary(unsigned cpu)
         skiff_exit(7);
     if (mode == FAULT && cpu == arg)
         __asm__ __volatile__("outb %%al, $0x80" : : "a"(0));
+    if (mode == ABORT && cpu == arg)
+        skiff_abort("CPU %u gives up", cpu);
+}
+
+/* Sleep until the deadline, whatever becomes ready meanwhile. */
+static void sleep_deaf(uint64_t ns)
+{
+    uint64_t deadline = skiff_clock_monotonic() + ns;
+    for (uint64_t now; (now = skiff_clock_monotonic()) < deadline;) {
+        volatile struct hvt_hc_poll p = {
+            .timeout_nsecs = deadline - now,
+            .skiff_flags = SKIFF_POLL_IDLE,
+        };
+        skiff_hypercall(HVT_HYPERCALL_POLL, &p);
+        if (p.ready_set != 0)
+            skiff_abort("an idle POLL reported 0x%lx", (unsigned long)p.ready_set);
+    }
 }
 
 static unsigned count(void)
@@ -105,7 +130,12 @@ int skiff_main(const char *cmdline)
     skiff_printf("smp: %u of %u vCPUs checked in\n", count(), n);
     if (mode == IDLE)
         skiff_sleep_ns(arg * 1000000000ULL);
-    if (mode == HALT || mode == FAULT)
+    if (mode == DEAF) {
+        sleep_deaf(arg * 1000000000ULL);
+        skiff_printf("smp: slept through, request %s\n",
+                     skiff_control_name(skiff_control_pending()));
+    }
+    if (mode == HALT || mode == FAULT || mode == ABORT)
         for (;;)
             skiff_sleep_ns(1000000000ULL);
     return 0;

@@ -127,6 +127,16 @@ cpu_ticks() {
     [[ "$output" =~ vCPU\ 3:.*rip=0x[0-9a-f]+ ]]
 }
 
+@test "an abort on a secondary dumps a core with every vCPU's registers" {
+    mkdir "$TMP/cores"
+    hv_run --vcpus=4 --dumpcore="$TMP/cores" "$SMP" abort=2
+    expect_abort
+    expect_output_has "CPU 2 gives up"
+    core=$(ls "$TMP"/cores/core.* 2>/dev/null | head -1)
+    [ -n "$core" ] || { echo "no core: $output"; false; }
+    [ "$(readelf -n "$core" | grep -c NT_PRSTATUS)" -eq 4 ]
+}
+
 @test "idle vCPUs sleeping in POLL cost the host no CPU" {
     start_bg --mem=32 --vcpus=64 "$SMP" idle=8
     wait_for_text "$TMP/out" "smp: 64 of 64 vCPUs checked in" 30
@@ -138,6 +148,25 @@ cpu_ticks() {
     # sleeping ones cost next to nothing.
     echo "CPU ticks over 1 s with 64 idle vCPUs: $((b - a))"
     [ $((b - a)) -le 20 ]
+}
+
+@test "vCPUs idling with SKIFF_POLL_IDLE sleep through a pending request" {
+    start_managed --mem=32 --vcpus=16 "$SMP" deaf=4
+    wait_for_text "$TMP/out" "smp: 16 of 16 vCPUs checked in" 30
+    ctl hello shutdown
+    [[ "$output" == *"reply 2 error=0"* ]]
+    sleep 0.3
+    a=$(cpu_ticks)
+    sleep 1
+    b=$(cpu_ticks)
+    # Nobody takes the request, so it stays ready: vCPUs woken by it
+    # would spin on both cores.
+    echo "CPU ticks over 1 s with a request pending: $((b - a))"
+    [ $((b - a)) -le 20 ]
+    ctl hello wait-exit release
+    [[ "$output" == *"exited status=0 faulted=0"* ]]
+    wait_gone_pid
+    grep -q "smp: slept through, request none" "$TMP/out"
 }
 
 @test "stats list every vCPU thread; pause parks them all" {
@@ -157,6 +186,23 @@ cpu_ticks() {
     ctl hello unpause destroy wait-exit release
     [[ "$output" == *"exited status=0 faulted=0 destroyed=1"* ]]
     wait_gone_pid
+}
+
+@test "destroy while paused stops every vCPU; --start-paused holds them all" {
+    start_managed --mem=32 --vcpus=8 "$SMP" idle=30
+    wait_for_text "$TMP/out" "smp: 8 of 8 vCPUs checked in" 30
+    ctl hello pause destroy wait-exit release
+    [[ "$output" == *"exited status=0 faulted=0 destroyed=1"* ]]
+    wait_gone_pid
+    SOCK="$TMP/second.sock"
+    start_managed --mem=32 --vcpus=8 --start-paused "$SMP"
+    ctl hello vcpus
+    [ "$(grep -c '^vcpu .* blocked=1 ' <<<"$output")" -eq 8 ]
+    refute grep -q "checked in" "$TMP/out"
+    ctl hello unpause wait-exit release
+    [[ "$output" == *"exited status=0 faulted=0 destroyed=0 reboot=0 reason=halted with status 0"* ]]
+    wait_gone_pid
+    grep -q "smp: 8 of 8 vCPUs checked in" "$TMP/out"
 }
 
 @test "SetAffinity pins one vCPU thread, or all; bad requests get EINVAL" {

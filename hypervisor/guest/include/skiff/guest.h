@@ -111,7 +111,8 @@ uint64_t skiff_clock_wall(void);
 void skiff_yield(uint64_t deadline, uint64_t *ready_set);
 
 /* Sleep NS nanoseconds by the monotonic clock (ignores network input; a
- * control request arriving meanwhile is kept for skiff_control_pending()). */
+ * control request arriving meanwhile is kept for skiff_control_pending()).
+ * On a secondary CPU neither input nor requests interrupt the sleep. */
 void skiff_sleep_ns(uint64_t ns);
 
 /* ------------------------------------------------------------------------
@@ -187,8 +188,9 @@ const char *skiff_control_name(skiff_control_t req);
  *
  * Every runtime call may be made on any CPU (the console keeps one
  * printf's output together; skiff_alloc takes a lock). Device input and
- * control requests wake every CPU sleeping in POLL, idle ones included,
- * until one CPU takes them: poll devices from one CPU, promptly.
+ * control requests are CPU 0's business: idle secondaries and
+ * skiff_sleep_ns() on a secondary sleep through them (SKIFF_POLL_IDLE),
+ * while skiff_yield() on any CPU wakes for them, as on CPU 0.
  * Under another monitor, or without the note, there is one CPU.
  */
 
