@@ -195,6 +195,11 @@ void domain_monitor_ready(struct domain *d, const Skiff__Monitor__V1__Stats *st)
         restore_monitor_ready(d);   /* it answers the call when loaded */
         return;
     }
+    if (st != NULL && st->incoming && d->intent == STOP_NONE) {
+        /* Found waiting for a state nobody will send (hostd restarted
+         * during a restore): it never ran, so it goes. */
+        domain_destroy(d, "restore interrupted");
+    }
     if (d->start_call != NULL) {
         struct call *call = d->start_call;
         d->start_call = NULL;
