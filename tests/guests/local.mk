@@ -23,7 +23,8 @@ TEST_GUESTS = \
 	tests/guests/control.hvt \
 	tests/guests/smp.hvt \
 	tests/guests/clocks.hvt \
-	tests/guests/blkloop.hvt
+	tests/guests/blkloop.hvt \
+	tests/guests/smpcount.hvt
 
 tests/guests/%.hvt: $(top_srcdir)/tests/guests/%.c \
 		$(top_srcdir)/tests/guests/opaque.h \

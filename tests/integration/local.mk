@@ -5,7 +5,8 @@ INTEGRATION_TESTS = \
 	tests/integration/elf.bats \
 	tests/integration/monitor.bats \
 	tests/integration/managed.bats \
-	tests/integration/smp.bats
+	tests/integration/smp.bats \
+	tests/integration/saverestore-hv.bats
 
 # hostd through its socket and through the skiff CLI.
 HOSTD_TESTS = \

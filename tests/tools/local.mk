@@ -24,3 +24,11 @@ tests_tools_rawclient_LDADD = $(COMMON_LIBS)
 # notifysink plays systemd's side of sd_notify (systemd.bats).
 check_PROGRAMS += tests/tools/notifysink
 tests_tools_notifysink_SOURCES = tests/tools/notifysink.c
+
+# snapctl saves a managed skiff-hv to a snapshot file and restores one
+# into skiff-hv --incoming, without hostd (saverestore-hv.bats).
+check_PROGRAMS += tests/tools/snapctl
+tests_tools_snapctl_SOURCES = tests/tools/snapctl.c
+tests_tools_snapctl_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
+tests_tools_snapctl_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_tools_snapctl_LDADD = $(COMMON_LIBS)
