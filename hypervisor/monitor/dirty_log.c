@@ -31,15 +31,30 @@ int hv_dirty_log_enable(struct hv *hv, bool on)
         return 0;
     size_t len = (size_t)((hv->mem.alloc / 4096 + 63) / 64 * 8);
     if (on && s->dirty_bitmap == NULL) {
+        uint64_t *user = calloc(1, len);
         s->dirty_bitmap = calloc(1, len);
-        if (s->dirty_bitmap == NULL)
+        if (s->dirty_bitmap == NULL || user == NULL) {
+            free(user);
+            free(s->dirty_bitmap);
+            s->dirty_bitmap = NULL;
             return -ENOMEM;
+        }
         s->dirty_len = len;
+        __atomic_store_n(&s->user_dirty, user, __ATOMIC_RELEASE);
     }
     int rc = set_slot(hv, on ? KVM_MEM_LOG_DIRTY_PAGES : 0);
     if (rc == 0)
-        s->dirty_logging = on;
+        __atomic_store_n(&s->dirty_logging, on, __ATOMIC_RELEASE);
     return rc;
+}
+
+void hv_dirty_mark(struct hv *hv, uint64_t gpa, uint64_t len)
+{
+    if (len == 0 || !__atomic_load_n(&hv->snap.dirty_logging, __ATOMIC_ACQUIRE))
+        return;
+    uint64_t *bits = __atomic_load_n(&hv->snap.user_dirty, __ATOMIC_ACQUIRE);
+    for (uint64_t p = gpa / 4096; p <= (gpa + len - 1) / 4096; p++)
+        __atomic_fetch_or(&bits[p / 64], 1ULL << (p % 64), __ATOMIC_RELAXED);
 }
 
 int hv_dirty_log_fetch(struct hv *hv, const uint8_t **bitmap, size_t *len)
@@ -54,6 +69,10 @@ int hv_dirty_log_fetch(struct hv *hv, const uint8_t **bitmap, size_t *len)
         hv_err("KVM: ioctl (GET_DIRTY_LOG) failed: %s", strerror(e));
         return -e;
     }
+    /* KVM's bitmap is an array of longs, bit i for page i, as ours. */
+    uint64_t *kvm = (uint64_t *)(void *)s->dirty_bitmap;
+    for (size_t i = 0; i < s->dirty_len / 8; i++)
+        kvm[i] |= __atomic_exchange_n(&s->user_dirty[i], 0, __ATOMIC_RELAXED);
     *bitmap = s->dirty_bitmap;
     *len = s->dirty_len;
     return 0;

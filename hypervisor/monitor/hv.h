@@ -140,6 +140,7 @@ struct hv_snap {
     bool dirty_logging;
     uint8_t *dirty_bitmap;      /* KVM_GET_DIRTY_LOG's buffer */
     size_t dirty_len;
+    uint64_t *user_dirty;       /* pages the monitor wrote (KVM does not see those) */
 };
 
 struct hv {
