@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -159,6 +161,29 @@ static void memory_cb(struct monitor *m, void *arg, int err,
     }
 }
 
+/*
+ * hostd writes as itself (root, usually) for clients of its group: such a
+ * client may only write where it could write itself -- a directory it may
+ * write to, and over no file that is not its own.
+ */
+static bool may_write(const struct conn *c, const char *path, char *msg, size_t size)
+{
+    if (c == NULL || c->uid == 0)
+        return true;
+    char *copy = strdup(path);
+    struct stat st;
+    bool ok = copy != NULL && stat(dirname(copy), &st) == 0 &&
+              ((st.st_uid == c->uid && (st.st_mode & S_IWUSR)) ||
+               (st.st_uid != c->uid && st.st_gid == c->gid && (st.st_mode & S_IWGRP)) ||
+               (st.st_uid != c->uid && st.st_gid != c->gid && (st.st_mode & S_IWOTH)));
+    free(copy);
+    if (ok && lstat(path, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_uid != c->uid))
+        ok = false;
+    if (!ok)
+        snprintf(msg, size, "uid %ld may not write %s", (long)c->uid, path);
+    return ok;
+}
+
 void rpc_save(struct call *call, const Skiff__V1__SaveRequest *rq)
 {
     struct domain *d = rpc_lookup(call, rq->domain);
@@ -170,6 +195,11 @@ void rpc_save(struct call *call, const Skiff__V1__SaveRequest *rq)
     }
     if (d->intent != STOP_NONE) {
         call_error(call, E(BUSY), "domain %s is stopping", d->row.name);
+        return;
+    }
+    char msg[300];
+    if (!may_write(call->conn, rq->path, msg, sizeof msg)) {
+        call_error(call, E(DENIED), "%s", msg);
         return;
     }
     struct save *s = calloc(1, sizeof *s);

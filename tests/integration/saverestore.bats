@@ -324,3 +324,40 @@ restore_refused() {
     [ "$status" -ne 0 ]
     [[ "$output" == *"already exists"* ]]
 }
+
+@test "a client of hostd's group saves only where it could write itself" {
+    hostd_teardown
+    local conf
+    conf="$(mktemp /tmp/snap-conf.XXXXXX)"
+    echo 'group = "nogroup"' >"$conf"
+    hostd_start --config "$conf"
+    rm -f "$conf"
+    export SKIFF_URI="unix://$SOCK"
+    chmod 0755 "$STATE"
+    cli create "$(cfg t1 "$SKIFF_EXAMPLES/ticker.hvt")"
+    [ "$status" -eq 0 ]
+    nobody() {
+        run timeout 60s setpriv --reuid=65534 --regid=65534 --clear-groups "$SKIFF_CLI" "$@"
+    }
+    # hostd's own directory (root's, 0755): refused, nothing written
+    nobody save -c t1 "$STATE/t1.snap"
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"uid 65534 may not write"* ]]
+    [ ! -e "$STATE/t1.snap" ]
+    # a directory everyone may write to: fine
+    local open
+    open="$(mktemp -d /tmp/snap-open.XXXXXX)"
+    chmod 1777 "$open"
+    nobody save -c t1 "$open/t1.snap"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ -s "$open/t1.snap" ]
+    # but not over a file that is someone else's
+    touch "$open/root.snap"
+    nobody save -c t1 "$open/root.snap"
+    [ "$status" -ne 0 ]
+    [ ! -s "$open/root.snap" ]
+    rm -rf "$open"
+    [ "$(state_of t1)" = running ]
+}
