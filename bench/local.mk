@@ -46,6 +46,8 @@ bench: hypervisor/monitor/skiff-hv$(EXEEXT) $(bench_built) tests/guests/smp.hvt
 	    $(BENCH_SMP_RUNS) >> bench/rows.tsv
 	@echo "bench: topology and NUMA placement, 4095 CPUs and 64 nodes..." >&2
 	@bench/topo-bench >> bench/rows.tsv
+	@echo "bench: save and restore, $(BENCH_SAVE_RUNS) runs per size..." >&2
+	@$(bench_save_run) >> bench/rows.tsv
 	@echo "bench: hostd and API, up to $(BENCH_DOMAINS) domains..." >&2
 	@st=0; $(bench_hostd_run) >> bench/rows.tsv || st=$$?; \
 	$(bench_tls_run) >> bench/rows.tsv || st=$$?; \
@@ -96,8 +98,10 @@ bench_tls_run = bench/tls-rate daemon/hostd$(EXEEXT) hypervisor/monitor/skiff-hv
 bench-hostd: $(bench_hostd_deps) bench/mkbenchguest$(EXEEXT) bench/hostd-api$(EXEEXT) \
 	bench/tls-rate$(EXEEXT)
 	@bench/mkbenchguest bench $(BENCH_HYPERCALLS)
+	@echo "bench: save and restore, $(BENCH_SAVE_RUNS) runs per size..." >&2
+	@$(bench_save_run) > bench/rows-hostd.tsv
 	@echo "bench: hostd and API, up to $(BENCH_DOMAINS) domains..." >&2
-	@st=0; $(bench_hostd_run) > bench/rows-hostd.tsv || st=$$?; \
+	@st=0; $(bench_hostd_run) >> bench/rows-hostd.tsv || st=$$?; \
 	$(bench_tls_run) >> bench/rows-hostd.tsv || st=$$?; \
 	echo "bench: CPU pools and placement, 4095 CPUs, 64 nodes..." >&2; \
 	$(bench_pool_run) >> bench/rows-hostd.tsv || st=$$?; \
@@ -136,3 +140,25 @@ bench_topo_bench_SOURCES = bench/topo-bench.c bench/row.c bench/row.h bench/stat
 	bench/stats.h $(daemon_topo_sources) tests/tools/topogen.c tests/tools/topogen.h
 bench: bench/topo-bench$(EXEEXT)
 CLEANFILES += bench/topo-bench$(EXEEXT)
+# --- save and restore: save-restore.c says what it measures. -----------
+EXTRA_PROGRAMS += bench/save-restore
+bench_save_restore_SOURCES = bench/save-restore.c bench/hostd-run.c bench/hostd-run.h \
+	$(bench_common)
+bench_save_restore_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client/include
+bench_save_restore_LDADD = client/libskiff.la
+BENCH_SAVE_RUNS = 10
+bench_save_deps = daemon/hostd$(EXEEXT) hypervisor/monitor/skiff-hv$(EXEEXT) \
+	tests/guests/clocks.hvt bench/save-restore$(EXEEXT)
+bench_save_run = bench/save-restore daemon/hostd$(EXEEXT) \
+	hypervisor/monitor/skiff-hv$(EXEEXT) tests/guests/clocks.hvt bench $(BENCH_SAVE_RUNS)
+CLEANFILES += bench/save-restore$(EXEEXT) bench/rows-save.tsv bench/results-save.json
+bench: $(bench_save_deps)
+bench-hostd: $(bench_save_deps)
+
+# Only the save/restore rows.
+bench-save: $(bench_save_deps)
+	@echo "bench: save and restore, $(BENCH_SAVE_RUNS) runs per size..." >&2
+	@st=0; $(bench_save_run) > bench/rows-save.tsv || st=$$?; \
+	$(AWK) -v json=bench/results-save.json -f $(srcdir)/bench/report.awk \
+	    bench/rows-save.tsv && exit $$st
+.PHONY: bench-save

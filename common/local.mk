@@ -18,3 +18,9 @@ COMMON_CPPFLAGS = -I$(top_builddir)/proto -I$(top_srcdir)/common
 COMMON_LIBS = common/libskiffcommon.a $(PROTOBUF_C_LIBS)
 # Users of common/tls.c add these too.
 TLS_LIBS = $(OPENSSL_LIBS)
+
+# Snapshot files (save, restore, migration): format, writer, reader.
+common_libskiffcommon_a_SOURCES += common/snapshot.h common/snapshot_crc.c \
+	common/snapshot_write.c common/snapshot_read.c \
+	common/migrate.h common/migrate_send.c common/migrate_recv.c
+nodist_common_libskiffcommon_a_SOURCES += proto/snapshot.pb-c.c proto/snapshot.pb-c.h

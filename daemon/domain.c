@@ -15,6 +15,7 @@
 #include "conn.h"
 #include "daemon/numa_place.h"
 #include "domain.h"
+#include "save_restore.h"
 #include "events.h"
 #include "hostd.h"
 #include "log.h"
@@ -209,6 +210,7 @@ void domain_free(struct domain *d)
 {
     if (d == NULL)
         return;
+    restore_discard(d);
     if (d->grace_timer != NULL)
         event_free(d->grace_timer);
     if (d->cfg != NULL)

@@ -21,6 +21,7 @@ struct domtab;
 struct monitor;
 struct call;
 struct event;
+struct restore;
 
 /* Crash-loop protection: more than CRASH_LOOP_MAX crashes within
  * CRASH_LOOP_WINDOW_S seconds and on_crash=restart gives up. */
@@ -63,6 +64,7 @@ struct domain {
     uint64_t numa_nodes;             /* nodes automatic placement chose; 0 = none */
     struct cpuset numa_cpus;         /* their CPUs in the domain's pool */
     char numa_str[200];              /* numa_nodes as "0,2" for DomainInfo */
+    struct restore *restore;         /* restore waiting for the monitor (rpc_restore.c) */
 };
 
 static inline bool domain_active(const struct domain *d)

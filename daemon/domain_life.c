@@ -21,6 +21,7 @@
 #include "hostd.h"
 #include "log.h"
 #include "monitor.h"
+#include "save_restore.h"
 #include "util.h"
 
 #define DESTROY_KILL_MS 5000
@@ -209,6 +210,15 @@ void domain_monitor_ready(struct domain *d, const Skiff__Monitor__V1__Stats *st)
             if (domain_commit(d) == 0)
                 domain_event(d, st->paused ? "paused" : "unpaused", "found on reconnect");
         }
+    }
+    if (d->start_call != NULL && d->restore != NULL) {
+        restore_monitor_ready(d);   /* it answers the call when loaded */
+        return;
+    }
+    if (st != NULL && st->incoming && d->intent == STOP_NONE) {
+        /* Found waiting for a state nobody will send (hostd restarted
+         * during a restore): it never ran, so it goes. */
+        domain_destroy(d, "restore interrupted");
     }
     if (d->start_call != NULL) {
         struct call *call = d->start_call;

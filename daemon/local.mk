@@ -62,3 +62,6 @@ noinst_LIBRARIES += daemon/libflask.a
 daemon_libflask_a_SOURCES = daemon/flask.c daemon/flask.h daemon/labels.c daemon/labels.h \
 	daemon/xsm_perms.c daemon/xsm_perms.h
 daemon_libflask_a_CFLAGS = $(AM_CFLAGS) $(SEPOL_CFLAGS)
+# Save and restore.
+daemon_hostd_SOURCES += daemon/save_restore.h daemon/snapshot_file.c \
+	daemon/rpc_save.c daemon/rpc_restore.c

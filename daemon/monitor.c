@@ -85,6 +85,7 @@ struct monitor *monitor_new(struct domain *d, pid_t pid, uint64_t pid_start, boo
     m->pid_start = pid_start;
     m->child = child;
     m->next_id = 1;
+    m->passed_fd = -1;
     m->deadline_ns = now_monotonic_ns() + (uint64_t)timeout_s * 1000000000ULL;
     arm(m, connect_attempt, 0);
     return m;
@@ -153,6 +154,18 @@ static void fail_pending(struct monitor *m, int err)
 
 static void channel_close(struct monitor *m)
 {
+    if (m->reader != NULL) {
+        event_free(m->reader);
+        m->reader = NULL;
+    }
+    if (m->in != NULL) {
+        evbuffer_free(m->in);
+        m->in = NULL;
+    }
+    if (m->passed_fd >= 0) {
+        close(m->passed_fd);
+        m->passed_fd = -1;
+    }
     if (m->bev != NULL) {
         bufferevent_free(m->bev);
         m->bev = NULL;
@@ -269,7 +282,7 @@ static void unexpected_close(struct monitor *m);
 static void read_cb(struct bufferevent *bev, void *arg)
 {
     struct monitor *m = arg;
-    struct evbuffer *in = bufferevent_get_input(bev);
+    struct evbuffer *in = m->in;
     while (m->bev == bev) {
         size_t avail = evbuffer_get_length(in);
         uint8_t hdr[SKIFF_FRAME_HEADER];
@@ -361,17 +374,73 @@ static void stats_cb(struct monitor *m, void *arg, int err,
     domain_monitor_ready(m->dom, rep->error == 0 ? rep->stats : NULL);
 }
 
+/*
+ * The channel is read with recvmsg, not by the bufferevent: a reply may
+ * carry a file descriptor (guest RAM's memfd, SCM_RIGHTS), which a plain
+ * read would drop. The bytes go to the bufferevent's input as before.
+ */
+static void recv_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct monitor *m = arg;
+    struct bufferevent *bev = m->bev;
+    uint8_t buf[64 * 1024];
+    union {
+        char b[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct iovec iov = { buf, sizeof buf };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+                         .msg_controllen = sizeof u.b };
+    ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); n > 0 && cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < nfd; i++) {
+            int got;
+            memcpy(&got, CMSG_DATA(cm) + i * sizeof(int), sizeof got);
+            if (m->passed_fd >= 0)
+                close(m->passed_fd);    /* only the newest is wanted */
+            m->passed_fd = got;
+        }
+    }
+    if (n <= 0) {
+        event_cb(bev, n == 0 ? BEV_EVENT_EOF : BEV_EVENT_ERROR, m);
+        return;
+    }
+    if (evbuffer_add(m->in, buf, (size_t)n) < 0) {
+        log_err("monitor %s: out of memory reading the channel", mname(m));
+        unexpected_close(m);
+        return;
+    }
+    read_cb(bev, m);
+}
+
+int monitor_take_fd(struct monitor *m)
+{
+    int fd = m->passed_fd;
+    m->passed_fd = -1;
+    return fd;
+}
+
 static void connected(struct monitor *m, int fd)
 {
     m->bev = bufferevent_socket_new(m->h->base, fd, BEV_OPT_CLOSE_ON_FREE);
-    if (m->bev == NULL) {
+    if (m->bev == NULL)
         close(fd);
+    if (m->bev != NULL) {
+        m->in = evbuffer_new();
+        m->reader = event_new(m->h->base, fd, EV_READ | EV_PERSIST, recv_cb, m);
+    }
+    if (m->bev == NULL || m->in == NULL || m->reader == NULL || event_add(m->reader, NULL) < 0) {
+        channel_close(m);       /* closes fd with the bufferevent */
         lost(m, "out of memory connecting to the monitor");
         return;
     }
-    bufferevent_setwatermark(m->bev, EV_READ, 0, SKIFF_FRAME_HEADER + SKIFF_FRAME_MAX);
     bufferevent_setcb(m->bev, read_cb, NULL, event_cb, m);
-    bufferevent_enable(m->bev, EV_READ | EV_WRITE);
+    bufferevent_enable(m->bev, EV_WRITE);
     log_debug("monitor %s: connected to %s", mname(m), m->control);
     if (m->dom != NULL)
         ring_clear(&m->dom->console);   /* the history re-fills it */

@@ -22,6 +22,7 @@ struct hostd;
 struct domain;
 struct bufferevent;
 struct event;
+struct evbuffer;
 
 struct monitor {
     struct hostd *h;
@@ -42,6 +43,9 @@ struct monitor {
     bool exited;                 /* Exited received */
     bool released;               /* Release sent */
     bool lost;                   /* reported lost to the domain */
+    struct event *reader;        /* reads the channel with recvmsg (monitor.c) */
+    struct evbuffer *in;         /* what it read, not yet parsed */
+    int passed_fd;               /* the last fd a reply carried, -1 if none */
 };
 
 /* err is 0 and reply set, or a negative errno when the channel failed. */
@@ -63,6 +67,9 @@ int monitor_simple(struct monitor *m, Skiff__Monitor__V1__MonitorRequest__OpCase
                    monitor_cb cb, void *arg);
 int monitor_guest_request(struct monitor *m, Skiff__Monitor__V1__GuestRequest what,
                           monitor_cb cb, void *arg);
+/* The fd that came with the last reply (get_memory), now the caller's; -1
+ * if none came. */
+int monitor_take_fd(struct monitor *m);
 /* The exit is recorded: let the monitor exit and forget it. */
 void monitor_release(struct monitor *m);
 /* The domain no longer needs this monitor: kill it if still there and let it

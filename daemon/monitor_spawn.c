@@ -110,6 +110,8 @@ static int build_argv(struct domain *d, const char *control, bool paused, struct
     if (paused)
         push(a, strdup("--start-paused"));
     push_cpu_args(d, a);
+    if (d->restore != NULL)
+        push(a, strdup("--incoming"));  /* memory and state come from the snapshot */
     for (size_t i = 0; i < cfg->n_disks; i++) {
         const Skiff__V1__Disk *dk = cfg->disks[i];
         push(a, xasprintf("--block:%s=%s", dk->vdev, dk->target));

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "rpc.h"
+#include "save_restore.h"
 #include "stats.h"
 #include "daemon/host_topology.h"
 #include "daemon/vcpu_affinity.h"
@@ -74,6 +75,14 @@ bool rpc_need_running(struct call *call, struct domain *d)
 }
 
 /* A config in a request becomes a stored row and a table entry. */
+static struct domain *add_domain(struct call *call, Skiff__V1__DomainConfig *cfg,
+                                 bool persistent);
+
+struct domain *rpc_add_domain(struct call *call, Skiff__V1__DomainConfig *cfg, bool persistent)
+{
+    return add_domain(call, cfg, persistent);
+}
+
 static struct domain *add_domain(struct call *call, Skiff__V1__DomainConfig *cfg,
                                  bool persistent)
 {
@@ -651,6 +660,8 @@ void rpc_dispatch(struct conn *c, const Skiff__V1__Request *req)
     case SKIFF__V1__REQUEST__OP_LOAD_POLICY: xsm_op_loadpolicy(call, req->load_policy); break;
     case SKIFF__V1__REQUEST__OP_LABELS: xsm_op_labels(call); break;
     case SKIFF__V1__REQUEST__OP_AUDIT: op_audit(call, req->audit); break;
+    case SKIFF__V1__REQUEST__OP_SAVE: rpc_save(call, req->save); break;
+    case SKIFF__V1__REQUEST__OP_RESTORE: rpc_restore(call, req->restore); break;
     default:
         call_error(call, E(UNSUPPORTED), "unknown request (this hostd is %s)", PACKAGE_VERSION);
         break;

@@ -32,4 +32,8 @@ bool rpc_need_running(struct call *call, struct domain *d);
 struct domain *rpc_callback_domain(struct call *call, struct monitor *m, int err,
                                    bool gone_ok);
 
+/* Check a config, store it as a new domain and add it to the table; NULL
+ * after answering the call with the reason. */
+struct domain *rpc_add_domain(struct call *call, Skiff__V1__DomainConfig *cfg, bool persistent);
+
 #endif

@@ -1,7 +1,8 @@
 # The .proto files are the one source of truth for every wire format;
 # protoc-c generates the C at build time into the build tree.
-PROTO_FILES = proto/skiff.proto proto/monitor.proto
-PROTO_GEN = proto/skiff.pb-c.c proto/skiff.pb-c.h proto/monitor.pb-c.c proto/monitor.pb-c.h
+PROTO_FILES = proto/skiff.proto proto/monitor.proto proto/snapshot.proto
+PROTO_GEN = proto/skiff.pb-c.c proto/skiff.pb-c.h proto/monitor.pb-c.c proto/monitor.pb-c.h \
+	proto/snapshot.pb-c.c proto/snapshot.pb-c.h
 BUILT_SOURCES += $(PROTO_GEN)
 CLEANFILES += $(PROTO_GEN)
 EXTRA_DIST += $(PROTO_FILES)

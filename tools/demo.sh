@@ -95,6 +95,13 @@ run "$skiff" pause ticker
 run "$skiff" list
 run "$skiff" unpause ticker
 
+say "save ticker to a file (it stops), then restore it: the counter goes on, no reboot"
+run "$skiff" save ticker "$tmp/ticker.snap"
+run "$skiff" list
+run "$skiff" restore "$tmp/ticker.snap"
+timeout 1 "$skiff" console --no-history ticker || true
+run "$skiff" save -c ticker "$tmp/ticker.snap"
+
 say "graceful shutdown: the guest is asked, says goodbye and halts"
 run "$skiff" shutdown -w ticker
 run "$skiff" --json dominfo ticker

@@ -33,6 +33,7 @@ static const struct optdef optdefs[] = {
     { OPT_WEIGHT, 'w', "weight", "WEIGHT" },
     { OPT_CAP, 'c', "cap", "CAP" },
     { OPT_FOLLOW, 'f', "follow", NULL },
+    { OPT_CHECKPOINT, 'c', "checkpoint", NULL },
 };
 
 #define N_OPTDEFS (sizeof optdefs / sizeof optdefs[0])

@@ -35,6 +35,7 @@ enum cli_opt {
     OPT_WEIGHT = 1u << 17,      /* -w, --weight W */
     OPT_CAP = 1u << 18,         /* -c, --cap C */
     OPT_FOLLOW = 1u << 19,      /* -f, --follow */
+    OPT_CHECKPOINT = 1u << 20,  /* -c, --checkpoint (save: keep running) */
 };
 
 struct cli_args {

@@ -89,6 +89,10 @@ int cli_cmd_shutdown(struct cli *cli, const struct cli_args *args);
 int cli_cmd_reboot(struct cli *cli, const struct cli_args *args);
 int cli_cmd_destroy(struct cli *cli, const struct cli_args *args);
 int cli_cmd_rename(struct cli *cli, const struct cli_args *args);
+/* path made absolute against the current directory (malloc'd); 0 or -errno. */
+int cli_absolute_path(const char *path, char **dst);
+int cli_cmd_save(struct cli *cli, const struct cli_args *args);
+int cli_cmd_restore(struct cli *cli, const struct cli_args *args);
 int cli_cmd_list(struct cli *cli, const struct cli_args *args);
 int cli_cmd_dominfo(struct cli *cli, const struct cli_args *args);
 int cli_cmd_info(struct cli *cli, const struct cli_args *args);

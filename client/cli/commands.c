@@ -144,6 +144,16 @@ const struct cli_cmd cli_commands[] = {
       "      --json      one JSON object per line\n"
       "  Lines are in the SELinux AVC format. Needs host:audit.",
       { OPT_FOLLOW | OPT_SINCE | OPT_JSON, 0, 0 }, cli_cmd_audit },
+    { "save", "[-c] DOMAIN FILE", "save a domain's state to a file, then destroy it",
+      "  -c, --checkpoint  leave the domain running after the save\n"
+      "  FILE is written by hostd (a relative path is made absolute against the current\n"
+      "  directory); it appears only once complete.",
+      { OPT_CHECKPOINT, 2, 2 }, cli_cmd_save },
+    { "restore", "[-p] FILE [KEY=VALUE...]", "start a domain from a saved state",
+      "  -p, --paused    leave the restored domain paused\n"
+      "  KEY=VALUE       name=, uuid=, on_poweroff=, on_reboot= or on_crash= for the\n"
+      "                  restored domain (a copy under a new name gets a new uuid)",
+      { OPT_PAUSED, 1, ALL }, cli_cmd_restore },
     { "help", "[COMMAND]", "show help for skiff or one command", NULL, { 0, 0, 1 },
       cli_cmd_help },
     { NULL, NULL, NULL, NULL, { 0, 0, 0 }, NULL },

@@ -41,6 +41,11 @@ static int absolute(const char *path, char **dst)
     return 0;
 }
 
+int cli_absolute_path(const char *path, char **dst)
+{
+    return absolute(path, dst);
+}
+
 static int dup_str(const char *s, char **dst)
 {
     /* The protocol's "" means unset: keep it NULL. */

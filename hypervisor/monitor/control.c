@@ -19,13 +19,14 @@
 
 #include "console.h"
 #include "control.h"
+#include "control_snap.h"
 #include "frame.h"
 #include "log.h"
 #include "place.h"
 #include "monitor.pb-c.h"
 #include "vcpu_ctl.h"
 
-#define CTL_FRAME_MAX (64 * 1024)   /* requests are tiny */
+#define CTL_FRAME_MAX SKIFF_FRAME_MAX   /* set_state carries every vCPU */
 #define CTL_OUT_MAX (8U << 20)      /* past this, console output is dropped */
 
 enum { TAG_LISTEN = 1, TAG_CONN, TAG_CONSOLE, TAG_STOPPED };
@@ -39,6 +40,8 @@ struct conn {
     size_t out_cap;
     bool hello;
     bool exited_sent;
+    int pass_fd;            /* sent with the byte at out[pass_at] (SCM_RIGHTS) */
+    size_t pass_at;
 };
 
 struct server {
@@ -131,6 +134,7 @@ static void conn_close(struct server *s)
     c->out_len = 0;
     c->hello = false;
     c->exited_sent = false;
+    c->pass_fd = -1;
     hv_console_subscribe(s->hv, false, false);
 }
 
@@ -290,6 +294,7 @@ static void reply_stats(struct server *s, uint64_t id)
     stats.control_events = hv->control_events;
     stats.pid = hv->dumpcore.pid;
     stats.started_at_ns = hv->started_at_ns;
+    stats.incoming = hv->snap.incoming && !hv->snap.state_loaded;
     reply(s, id, 0, NULL, &stats);
     free(block);
 }
@@ -303,6 +308,47 @@ static void set_affinity(struct server *s, uint64_t id, const Skiff__Monitor__V1
     }
     int err = hv_place_set_affinity(s->hv, a->vcpu, a->cpus ? a->cpus : "", msg, sizeof msg);
     reply(s, id, err, err ? msg : NULL, NULL);
+}
+
+/* Guest RAM's memfd rides along with the reply (hostd maps it itself). */
+static void reply_memory(struct server *s, uint64_t id)
+{
+    Skiff__Monitor__V1__Stats stats = SKIFF__MONITOR__V1__STATS__INIT;
+    stats.memory_bytes = s->hv->mem.size;
+    if (s->conn.pass_fd >= 0) {
+        reply(s, id, EBUSY, "a memory handle is already on its way", NULL);
+        return;
+    }
+    s->conn.pass_at = s->conn.out_len;
+    s->conn.pass_fd = s->hv->mem.fd;
+    reply(s, id, 0, NULL, &stats);
+    if (s->conn.out_len == s->conn.pass_at)
+        s->conn.pass_fd = -1;   /* the reply could not be queued */
+}
+
+static void snap_request(struct server *s, const Skiff__Monitor__V1__MonitorRequest *rq)
+{
+    struct hv *hv = s->hv;
+    char msg[256] = "";
+    Skiff__Monitor__V1__Stats st = SKIFF__MONITOR__V1__STATS__INIT;
+    int err;
+    if (s->stopped) {
+        reply(s, rq->id, ESRCH, "guest has stopped", NULL);
+        return;
+    }
+    switch (rq->op_case) {
+    case SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_GET_STATE:
+        err = hv_snap_get_state(hv, &st, msg, sizeof msg);
+        break;
+    case SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_SET_STATE:
+        err = hv_snap_set_state(hv, rq->set_state, msg, sizeof msg);
+        break;
+    default:
+        err = hv_snap_dirty_log(hv, rq->dirty_log, &st, msg, sizeof msg);
+        break;
+    }
+    reply(s, rq->id, err, err ? msg : NULL, err ? NULL : &st);
+    hv_snap_stats_clear(&st);
 }
 
 static void handle_request(struct server *s, const Skiff__Monitor__V1__MonitorRequest *rq)
@@ -329,6 +375,10 @@ static void handle_request(struct server *s, const Skiff__Monitor__V1__MonitorRe
         reply(s, rq->id, s->stopped ? ESRCH : 0, s->stopped ? "guest has stopped" : NULL, NULL);
         return;
     case SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_UNPAUSE:
+        if (hv->snap.incoming && !hv->snap.state_loaded) {
+            reply(s, rq->id, EBUSY, "no state loaded yet (--incoming)", NULL);
+            return;
+        }
         if (!s->stopped)
             hv_vcpu_unpause(hv);
         reply(s, rq->id, s->stopped ? ESRCH : 0, s->stopped ? "guest has stopped" : NULL, NULL);
@@ -373,6 +423,14 @@ static void handle_request(struct server *s, const Skiff__Monitor__V1__MonitorRe
         }
         s->released = true;
         reply(s, rq->id, 0, NULL, NULL);
+        return;
+    case SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_GET_MEMORY:
+        reply_memory(s, rq->id);
+        return;
+    case SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_GET_STATE:
+    case SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_SET_STATE:
+    case SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_DIRTY_LOG:
+        snap_request(s, rq);
         return;
     default:
         reply(s, rq->id, EINVAL, "unknown request", NULL);
@@ -423,11 +481,38 @@ static void on_readable(struct server *s)
     }
 }
 
+/* The bytes from out[0] on, with the pending fd attached to the first. */
+static ssize_t send_with_fd(struct conn *c)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof u);
+    struct iovec iov = { c->out, c->out_len };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                         .msg_controllen = sizeof u.buf };
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &c->pass_fd, sizeof(int));
+    ssize_t n = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0)
+        c->pass_fd = -1;    /* delivered with the first byte */
+    return n;
+}
+
 static void on_writable(struct server *s)
 {
     struct conn *c = &s->conn;
     while (c->out_len > 0) {
-        ssize_t n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t n;
+        if (c->pass_fd >= 0 && c->pass_at == 0)
+            n = send_with_fd(c);
+        else
+            n = send(c->fd, c->out, c->pass_fd >= 0 ? c->pass_at : c->out_len,
+                     MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN)
@@ -438,6 +523,8 @@ static void on_writable(struct server *s)
         }
         memmove(c->out, c->out + n, c->out_len - (size_t)n);
         c->out_len -= (size_t)n;
+        if (c->pass_fd >= 0 && c->pass_at > 0)
+            c->pass_at -= (size_t)n;
     }
     watch(s, c->fd, EPOLLIN, TAG_CONN, EPOLL_CTL_MOD);
 }
@@ -458,6 +545,7 @@ int hv_control_serve(struct hv *hv)
     s.hv = hv;
     s.listen_fd = hv->ctl.listen_fd;
     s.conn.fd = -1;
+    s.conn.pass_fd = -1;
     s.epfd = hv->ctl.epfd;
     if (watch(&s, s.listen_fd, EPOLLIN, TAG_LISTEN, EPOLL_CTL_ADD) < 0 ||
         watch(&s, hv->console.wake_fd, EPOLLIN, TAG_CONSOLE, EPOLL_CTL_ADD) < 0 ||

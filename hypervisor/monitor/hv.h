@@ -133,6 +133,16 @@ struct hv_place {
     bool mem_policy_set;
 };
 
+/* Save, restore and migration (control_snap.c, dirty_log.c). */
+struct hv_snap {
+    bool incoming;              /* --incoming: wait for a saved state, boot nothing */
+    bool state_loaded;          /* set_state has succeeded */
+    bool dirty_logging;
+    uint8_t *dirty_bitmap;      /* KVM_GET_DIRTY_LOG's buffer */
+    size_t dirty_len;
+    uint64_t *user_dirty;       /* pages the monitor wrote (KVM does not see those) */
+};
+
 struct hv {
     const char *kernel;         /* path as given on the command line */
     int kernel_fd;
@@ -175,6 +185,7 @@ struct hv {
     uint64_t exits;             /* VM exits served */
     uint64_t hypercalls_served;
     uint64_t started_at_ns;     /* CLOCK_REALTIME at the first KVM_RUN */
+    struct hv_snap snap;
 
     /* How the guest stopped, for the controller. */
     bool faulted;               /* stopped by the monitor, not by HALT */

@@ -8,6 +8,9 @@ hypervisor_monitor_libhv_a_SOURCES = \
 	hypervisor/monitor/boot.c hypervisor/monitor/boot.h \
 	hypervisor/monitor/console.c hypervisor/monitor/console.h \
 	hypervisor/monitor/control.c hypervisor/monitor/control.h \
+	hypervisor/monitor/control_snap.c hypervisor/monitor/control_snap.h \
+	hypervisor/monitor/dirty_log.c hypervisor/monitor/dirty_log.h \
+	hypervisor/monitor/vcpu_state.c hypervisor/monitor/vcpu_state.h \
 	hypervisor/monitor/cpulist.c hypervisor/monitor/cpulist.h \
 	hypervisor/monitor/device.c hypervisor/monitor/device.h \
 	hypervisor/monitor/dumpcore.h \

@@ -169,6 +169,10 @@ static int start(struct hv *hv)
     if (check_abi(hv) < 0 || load_manifest(hv) < 0 || hv_control_read_note(hv) < 0 ||
         hv_args_apply(hv) < 0 || hv_smp_check(hv) < 0 || hv_sandbox_close_inherited(hv) < 0)
         return -1;
+    if (hv->snap.incoming && !hv->managed) {
+        hv_err("--incoming needs --control or --control-fd: nobody could load the state");
+        return -1;
+    }
     if (hv->start_paused && !hv->managed) {
         hv_err("--start-paused needs --control or --control-fd: nobody could unpause the guest");
         return -1;
@@ -176,12 +180,15 @@ static int start(struct hv *hv)
     install_signals();
     if (setup_memory(hv) < 0 || hv_kvm_init(hv) < 0)
         return -1;
-    if (hv_elf_load(hv->kernel_fd, hv->kernel, hv->mem.base, hv->mem.alloc, &hv->entry,
+    /* --incoming: memory, page tables and boot info all come with the state. */
+    if (!hv->snap.incoming &&
+        hv_elf_load(hv->kernel_fd, hv->kernel, hv->mem.base, hv->mem.alloc, &hv->entry,
                     &hv->kernel_end) < 0)
         return -1;
     close(hv->kernel_fd);
     hv->kernel_fd = -1;
-    hv_boot_setup_paging(hv);
+    if (!hv->snap.incoming)
+        hv_boot_setup_paging(hv);
     if (hv_kvm_vcpu_init(hv) < 0)
         return -1;
     if (hv->managed && hv_console_init_managed(hv) < 0)
@@ -192,7 +199,8 @@ static int start(struct hv *hv)
         return -1;
     if (setup_modules(hv) < 0 || check_all_attached(hv) < 0 || hv_boot_check_cmdline(hv) < 0)
         return -1;
-    hv_boot_write_info(hv);
+    if (!hv->snap.incoming)
+        hv_boot_write_info(hv);
     hv->dumpcore.pid = (int)getpid();
     /* vCPU threads exist before the sandbox (which covers them too) but
      * run the guest only once told to. */

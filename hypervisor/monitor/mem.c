@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "dirty_log.h"
 #include "log.h"
 #include "mem.h"
 #include "vcpu_ctl.h"
@@ -102,6 +103,7 @@ bool hv_args_in(struct hv *hv, uint64_t gpa, void *args, size_t size, const char
 void hv_args_out(struct hv *hv, uint64_t gpa, const void *args, size_t size)
 {
     memcpy(hv->mem.base + gpa, args, size);
+    hv_dirty_mark(hv, gpa, size);
 }
 
 enum hv_action hv_stop_guest(struct hv *hv, const char *fmt, ...)

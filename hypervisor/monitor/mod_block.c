@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "device.h"
+#include "dirty_log.h"
 #include "log.h"
 
 #define BLOCK_DEFAULT_SECTOR 512
@@ -103,6 +104,8 @@ static enum hv_action block_io(struct hv *hv, uint64_t gpa, int write)
                                  (unsigned long long)done, (unsigned long long)a.len, e->name);
         done += (uint64_t)n;
     }
+    if (!write)
+        hv_dirty_mark(hv, a.data, a.len);
     a.ret = HVT_R_OK;
     hv_args_out(hv, gpa, &a, sizeof a);
     return HV_CONTINUE;

@@ -73,9 +73,21 @@ static int control_setup(struct hv *hv)
     return 0;
 }
 
+/* --incoming: the guest's state and memory come from hostd (restore,
+ * migration), so nothing is loaded or booted and the vCPUs wait. */
+static int control_option(struct hv *hv, const char *arg)
+{
+    if (strcmp(arg, "--incoming") != 0)
+        return 1;
+    hv->snap.incoming = true;
+    hv->start_paused = true;
+    return 0;
+}
+
 const struct hv_module hv_module_control = {
     .name = "control",
-    .usage = "",
-    .option = NULL,
+    .usage = "  --incoming (with --control: load no image into memory and boot nothing;\n"
+             "              wait for a saved state and memory from the controller)\n",
+    .option = control_option,
     .setup = control_setup,
 };

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "device.h"
+#include "dirty_log.h"
 #include "log.h"
 
 #define ETH_HDR_LEN 14
@@ -210,6 +211,7 @@ static enum hv_action hc_net_read(struct hv *hv, uint64_t gpa)
     } else {
         a.len = (uint64_t)n;
         a.ret = HVT_R_OK;
+        hv_dirty_mark(hv, a.data, a.len);
     }
     hv_args_out(hv, gpa, &a, sizeof a);
     return HV_CONTINUE;

@@ -11,6 +11,7 @@
 #include <seccomp.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -72,6 +73,37 @@ static int allow_managed(scmp_filter_ctx ctx, const struct hv *hv)
 }
 
 /*
+ * Save, restore and migration (managed mode): guest RAM's memfd goes to
+ * hostd with sendmsg (SCM_RIGHTS; the flags are the control loop's), vCPU
+ * state in and out of parked vCPUs, and the VM's dirty log.
+ */
+static const unsigned long vcpu_state_ioctls[] = {
+    KVM_SET_REGS, KVM_SET_SREGS, KVM_GET_XSAVE, KVM_SET_XSAVE, KVM_GET_XCRS, KVM_SET_XCRS,
+    KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS, KVM_GET_DEBUGREGS, KVM_SET_DEBUGREGS,
+    KVM_GET_MSRS, KVM_SET_MSRS, KVM_SET_TSC_KHZ, KVM_SET_DEVICE_ATTR,
+};
+
+/* Every vCPU fd (made after every other KVM fd: see allow_vcpu_ioctls). */
+static struct scmp_arg_cmp vcpu_fds(const struct hv *hv)
+{
+    int lo = hv->vcpus[0].fd;
+    return hv->nvcpus == 1 ? ON_FD(lo) : SCMP_A0(SCMP_CMP_GE, (scmp_datum_t)lo);
+}
+
+static int allow_snapshot(scmp_filter_ctx ctx, const struct hv *hv)
+{
+    if (!hv->managed)
+        return 0;
+    int rc = ALLOW(ctx, sendmsg, 1, SCMP_A2(SCMP_CMP_EQ, MSG_NOSIGNAL | MSG_DONTWAIT)) |
+             ALLOW(ctx, ioctl, 2, ON_FD(hv->vm_fd), SCMP_A1(SCMP_CMP_EQ, KVM_GET_DIRTY_LOG)) |
+             ALLOW(ctx, ioctl, 2, ON_FD(hv->vm_fd),
+                   SCMP_A1(SCMP_CMP_EQ, KVM_SET_USER_MEMORY_REGION));
+    for (size_t i = 0; i < sizeof vcpu_state_ioctls / sizeof vcpu_state_ioctls[0]; i++)
+        rc |= ALLOW(ctx, ioctl, 2, vcpu_fds(hv), SCMP_A1(SCMP_CMP_EQ, vcpu_state_ioctls[i]));
+    return rc;
+}
+
+/*
  * vCPU threads (managed mode, or several vCPUs): they wait on each other
  * (futex), are kicked with a signal (tgkill after getpid), exit (madvise
  * of the stack), and the control thread pins them: sched_[gs]etaffinity
@@ -117,7 +149,7 @@ static int build(scmp_filter_ctx ctx, const struct hv *hv)
            ALLOW(ctx, rt_sigreturn, 0) | ALLOW(ctx, rt_sigprocmask, 0) |
            ALLOW(ctx, exit_group, 0) | ALLOW(ctx, exit, 0) |
            allow_device_io(ctx, hv) | allow_dumpcore(ctx, hv) | allow_managed(ctx, hv) |
-           allow_threads(ctx, hv);
+           allow_snapshot(ctx, hv) | allow_threads(ctx, hv);
 }
 
 static int cmp_int(const void *a, const void *b)

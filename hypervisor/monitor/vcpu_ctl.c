@@ -11,6 +11,7 @@
 #include "log.h"
 #include "run.h"
 #include "vcpu_ctl.h"
+#include "vcpu_state.h"
 
 #define KICK_SIGNAL SIGUSR1
 /* vCPU threads need little: the run loop, hypercalls, a core dump. */
@@ -261,8 +262,12 @@ enum hv_action hv_vcpu_checkpoint(struct hv *hv, struct hv_vcpu *v)
         return HV_CONTINUE;
     pthread_mutex_lock(&c->lock);
     while (c->pause_req && !c->destroy_req && !c->stopping) {
-        if (v->state != HV_VCPU_PARKED)
+        if (v->state != HV_VCPU_PARKED) {
+            /* Parked means consistent: the last exit is completed, so a
+             * saved state never repeats or loses an instruction. */
+            hv_vcpu_state_settle(v->fd, v->run);
             set_state(hv, v, HV_VCPU_PARKED);
+        }
         pthread_cond_wait(&c->cond, &c->lock);
     }
     if (v->state == HV_VCPU_PARKED)

@@ -21,7 +21,10 @@ TEST_GUESTS = \
 	tests/guests/hostile.hvt \
 	tests/guests/badhandle.hvt \
 	tests/guests/control.hvt \
-	tests/guests/smp.hvt
+	tests/guests/smp.hvt \
+	tests/guests/clocks.hvt \
+	tests/guests/blkloop.hvt \
+	tests/guests/smpcount.hvt
 
 tests/guests/%.hvt: $(top_srcdir)/tests/guests/%.c \
 		$(top_srcdir)/tests/guests/opaque.h \

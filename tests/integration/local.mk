@@ -5,7 +5,8 @@ INTEGRATION_TESTS = \
 	tests/integration/elf.bats \
 	tests/integration/monitor.bats \
 	tests/integration/managed.bats \
-	tests/integration/smp.bats
+	tests/integration/smp.bats \
+	tests/integration/saverestore-hv.bats
 
 # hostd through its socket and through the skiff CLI.
 HOSTD_TESTS = \
@@ -20,7 +21,8 @@ HOSTD_TESTS = \
 	tests/integration/vcpu.bats \
 	tests/integration/sched.bats \
 	tests/integration/numa.bats \
-	tests/integration/policy.bats
+	tests/integration/policy.bats \
+	tests/integration/saverestore.bats
 
 # What operators meet: install, packages, docs, shell completion.
 OPERATOR_TESTS = \

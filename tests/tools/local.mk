@@ -29,3 +29,10 @@ tests_tools_notifysink_SOURCES = tests/tools/notifysink.c
 check_PROGRAMS += tests/tools/mktopo
 tests_tools_mktopo_SOURCES = tests/tools/mktopo.c tests/tools/topogen.c tests/tools/topogen.h \
 	daemon/cpuset.c daemon/cpuset.h
+# snapctl saves a managed skiff-hv to a snapshot file and restores one
+# into skiff-hv --incoming, without hostd (saverestore-hv.bats).
+check_PROGRAMS += tests/tools/snapctl
+tests_tools_snapctl_SOURCES = tests/tools/snapctl.c
+tests_tools_snapctl_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
+tests_tools_snapctl_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_tools_snapctl_LDADD = $(COMMON_LIBS)

@@ -108,3 +108,18 @@ EXTRA_tests_unit_test_flask_DEPENDENCIES = policy/skiff.policy $(TEST_POLICIES)
 tests_unit_test_labels_SOURCES = tests/unit/test-labels.c
 tests_unit_test_labels_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_labels_LDADD = daemon/libflask.a $(SEPOL_STATIC_LIBS) $(CMOCKA_LIBS)
+# Snapshot files (common/snapshot_*.c).
+check_PROGRAMS += tests/unit/test-snapshot
+TESTS += tests/unit/test-snapshot
+tests_unit_test_snapshot_SOURCES = tests/unit/test-snapshot.c
+tests_unit_test_snapshot_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
+tests_unit_test_snapshot_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_snapshot_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
+
+# The migration stream (common/migrate_*.c) over a socketpair.
+check_PROGRAMS += tests/unit/test-migrate
+TESTS += tests/unit/test-migrate
+tests_unit_test_migrate_SOURCES = tests/unit/test-migrate.c
+tests_unit_test_migrate_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
+tests_unit_test_migrate_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_migrate_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS) -lpthread

@@ -284,6 +284,28 @@ int skiff_reboot(struct skiff_conn *conn, const char *domain, struct skiff_error
 int skiff_destroy(struct skiff_conn *conn, const char *domain, struct skiff_error *err);
 int skiff_rename(struct skiff_conn *conn, const char *domain, const char *new_name,
                  struct skiff_error *err);
+/* What a save wrote and what it cost (hostd's clocks). */
+struct skiff_save_result {
+    uint64_t file_bytes;
+    uint64_t memory_pages;      /* non-zero guest pages written */
+    uint64_t paused_ns;         /* the guest was stopped this long for the write */
+    uint64_t total_ns;
+};
+
+/*
+ * Save the domain's state to path (absolute, on hostd's host), then
+ * destroy the domain; with keep_running it runs on. The file appears only
+ * once complete. out may be NULL.
+ */
+int skiff_save(struct skiff_conn *conn, const char *domain, const char *path,
+               bool keep_running, struct skiff_save_result *out, struct skiff_error *err);
+/*
+ * Start a domain from a saved state. overrides are "key=value" (name,
+ * uuid, on_poweroff, on_reboot, on_crash); paused leaves it paused.
+ */
+int skiff_restore(struct skiff_conn *conn, const char *path, const char *const *overrides,
+                  size_t n_overrides, bool paused, struct skiff_domain_info *out,
+                  struct skiff_error *err);
 int skiff_host_info(struct skiff_conn *conn, struct skiff_host_info *out,
                     struct skiff_error *err);
 

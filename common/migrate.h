@@ -1,0 +1,70 @@
+/*
+ * Live migration's memory stream: pre-copy rounds driven by the dirty
+ * log, then stop-and-copy, over any byte stream (a socket, a TLS
+ * connection) in the records of snapshot files (common/snapshot.h):
+ *
+ *   file header, HEADER, MEMORY* (round 0: every non-zero page; later
+ *   rounds: every page dirtied since, zero or not), MACHINE, VCPU*,
+ *   DEVICES, TRAILER, footer
+ *
+ * The receiver reads it in one pass, bounded and checksummed like a file,
+ * writing pages into guest RAM as they come.
+ */
+#ifndef SKIFF_MIGRATE_H
+#define SKIFF_MIGRATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot.h"
+
+/* What the sender reads the guest through. */
+struct mig_source {
+    const uint8_t *mem;         /* guest RAM, size bytes */
+    uint64_t size;
+    int memfd;                  /* its memfd (for SEEK_DATA), or -1 */
+    void *ctx;
+    /* Pages written since the last call (the first call: since logging
+     * was enabled), one bit per page; valid until the next call. */
+    int (*fetch_dirty)(void *ctx, const uint8_t **bitmap, size_t *len);
+    /* Park every vCPU and return the machine state (owned by the source). */
+    int (*stop)(void *ctx, Skiff__Snapshot__V1__MachineState **ms);
+};
+
+struct mig_limits {
+    unsigned max_rounds;        /* pre-copy rounds after the first full one */
+    uint64_t small_pages;       /* dirty set small enough to stop and copy */
+    uint64_t max_factor;        /* stop pre-copy once this many times RAM was sent */
+};
+
+struct mig_stats {
+    unsigned rounds;            /* pre-copy rounds run, the first included */
+    uint64_t pages;             /* pages sent, all rounds */
+    uint64_t last_dirty;        /* pages sent while stopped */
+    uint64_t bytes;             /* the stream's length */
+};
+
+/* Send the whole migration stream through w, whose sink and ctx are set
+ * (this writes the file header too: no snap_write_begin before). */
+int mig_send(struct snap_writer *w, const Skiff__Snapshot__V1__Header *header,
+             const Skiff__Snapshot__V1__Devices *devices, const struct mig_source *src,
+             const struct mig_limits *lim, struct mig_stats *st);
+
+/* Read exactly len bytes, or return a negative errno (-EPIPE: the stream
+ * ended). */
+typedef int snap_source_fn(void *ctx, void *buf, size_t len);
+
+/* A source reading a file descriptor (ctx points to the int fd). */
+snap_source_fn snap_fd_source;
+
+/*
+ * Receive a stream: after its HEADER, get_memory(ctx, size) gives the
+ * memfd to fill (-1 to refuse). On success img holds header, machine
+ * (with its vCPUs), devices and trailer; free it with snap_image_free.
+ * Returns 0 or a negative errno with err naming the problem and offset.
+ */
+int mig_recv(snap_source_fn *src, void *src_ctx, int (*get_memory)(void *ctx, uint64_t size),
+             void *mem_ctx, struct snap_image *img, char *err, size_t errsize);
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * The sending side of migration: the first round sends every non-zero
+ * page while the guest runs; each later round sends what the dirty log
+ * says was written meanwhile, until the dirty set is small, the rounds
+ * run out or the traffic passes max_factor times RAM; then the guest is
+ * stopped and the last dirty pages and the machine state follow.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migrate.h"
+
+static int send_page_run(struct snap_writer *w, const uint8_t *mem, uint64_t first,
+                         uint64_t n)
+{
+    uint8_t addr[8];
+    snap_put64(addr, first * SNAP_PAGE);
+    /* A MEMORY record: address then pages, like a file's (zero pages are
+     * sent too: the receiver may hold older, non-zero content). */
+    uint8_t hdr[SNAP_RECORD_HEADER];
+    uint64_t len = 8 + n * SNAP_PAGE;
+    snap_put32(hdr, SNAP_REC_MEMORY);
+    snap_put64(hdr + 8, len);
+    uint32_t crc = snap_crc32c(0, hdr, 4);
+    crc = snap_crc32c(crc, hdr + 8, 8);
+    crc = snap_crc32c(crc, addr, 8);
+    crc = snap_crc32c(crc, mem + first * SNAP_PAGE, n * SNAP_PAGE);
+    snap_put32(hdr + 4, crc);
+    struct iovec v[3] = { { hdr, sizeof hdr }, { addr, 8 },
+                          { (void *)(mem + first * SNAP_PAGE), n * SNAP_PAGE } };
+    int rc = w->sink(w->ctx, v, 3);
+    if (rc < 0)
+        return rc;
+    w->off += sizeof hdr + len;
+    w->records++;
+    w->chunks++;
+    w->pages += n;
+    return 0;
+}
+
+static bool bit(const uint8_t *map, uint64_t i)
+{
+    return (map[i / 8] >> (i % 8)) & 1;
+}
+
+/* Every page whose bit is set, in runs of at most a chunk; the count. */
+static int send_dirty(struct snap_writer *w, const struct mig_source *src, const uint8_t *map,
+                      size_t len, uint64_t *sent)
+{
+    uint64_t pages = src->size / SNAP_PAGE;
+    if ((uint64_t)len * 8 < pages)
+        pages = (uint64_t)len * 8;
+    *sent = 0;
+    for (uint64_t i = 0; i < pages;) {
+        if (!bit(map, i)) {
+            i++;
+            continue;
+        }
+        uint64_t n = 1;
+        while (i + n < pages && n < SNAP_CHUNK_MAX_PAGES && bit(map, i + n))
+            n++;
+        int rc = send_page_run(w, src->mem, i, n);
+        if (rc < 0)
+            return rc;
+        *sent += n;
+        i += n;
+    }
+    return 0;
+}
+
+static uint64_t count_bits(const uint8_t *map, size_t len)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += (uint64_t)__builtin_popcount(map[i]);
+    return n;
+}
+
+int mig_send(struct snap_writer *w, const Skiff__Snapshot__V1__Header *header,
+             const Skiff__Snapshot__V1__Devices *devices, const struct mig_source *src,
+             const struct mig_limits *lim, struct mig_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    int rc = snap_write_begin(w, w->sink, w->ctx);
+    if (rc == 0)
+        rc = snap_write_msg(w, SNAP_REC_HEADER, &header->base);
+    /* Round 0: the log starts now, so whatever changes meanwhile comes
+     * again in round 1. */
+    const uint8_t *map;
+    size_t len;
+    if (rc == 0)
+        rc = src->fetch_dirty(src->ctx, &map, &len);
+    if (rc == 0)
+        rc = snap_write_memory(w, src->mem, src->size, src->memfd);
+    st->rounds = 1;
+    uint64_t budget = lim->max_factor * src->size / SNAP_PAGE;
+    bool pending = false;       /* map holds a fetched set not sent yet */
+    while (rc == 0 && st->rounds <= lim->max_rounds && w->pages < budget) {
+        rc = src->fetch_dirty(src->ctx, &map, &len);
+        if (rc < 0)
+            break;
+        uint64_t sent;
+        if (count_bits(map, len) <= lim->small_pages) {
+            pending = true;     /* small enough: it goes while stopped */
+            break;
+        }
+        rc = send_dirty(w, src, map, len, &sent);
+        st->rounds++;
+    }
+    /* Stop and copy: the set kept back, then what changed until the stop. */
+    Skiff__Snapshot__V1__MachineState *ms = NULL;
+    if (rc == 0)
+        rc = src->stop(src->ctx, &ms);
+    uint64_t before = w->pages, sent = 0;
+    if (rc == 0 && pending)
+        rc = send_dirty(w, src, map, len, &sent);
+    if (rc == 0)
+        rc = src->fetch_dirty(src->ctx, &map, &len);
+    if (rc == 0)
+        rc = send_dirty(w, src, map, len, &sent);
+    st->last_dirty = w->pages - before;
+    if (rc == 0) {
+        size_t n = ms->n_vcpus;
+        ms->n_vcpus = 0;
+        rc = snap_write_msg(w, SNAP_REC_MACHINE, &ms->base);
+        ms->n_vcpus = n;
+        for (size_t i = 0; rc == 0 && i < n; i++)
+            rc = snap_write_msg(w, SNAP_REC_VCPU, &ms->vcpus[i]->base);
+    }
+    if (rc == 0)
+        rc = snap_write_msg(w, SNAP_REC_DEVICES, &devices->base);
+    if (rc == 0)
+        rc = snap_write_end(w);
+    st->pages = w->pages;
+    st->bytes = w->off;
+    return rc;
+}
