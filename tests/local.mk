@@ -22,3 +22,4 @@ include tests/unit/local.mk
 include tests/guests/local.mk
 include tests/tools/local.mk
 include tests/integration/local.mk
+include tests/fuzz/local.mk

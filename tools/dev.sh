@@ -15,6 +15,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 DEPS="gcc make autoconf automake libtool pkg-config libc6-dev linux-libc-dev
 libseccomp-dev libcmocka-dev protobuf-c-compiler libprotobuf-c-dev
 libevent-dev libsqlite3-dev libsystemd-dev sqlite3 jq bats iproute2 iputils-ping procps coreutils time curl
+clang libclang-rt-14-dev
 debhelper build-essential systemd man-db"
 
 install_deps() {
