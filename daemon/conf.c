@@ -12,7 +12,8 @@
 
 static const char *const known_keys[] = {
     "state_dir", "listen_unix", "monitor", "group", "shutdown_grace_ms", "log_level",
-    "metrics_listen", "metrics_allow_remote", NULL,
+    "metrics_listen", "metrics_allow_remote", "max_connections_per_uid", "client_timeout_ms",
+    NULL,
 };
 
 static void warn_cb(void *ctx, const char *msg)
@@ -35,6 +36,22 @@ static int set_str(const struct skiff_cfg *cfg, const char *key, char **field, c
         return -ENOMEM;
     free(*field);
     *field = copy;
+    return 0;
+}
+
+/* An optional integer key within [lo, hi]. */
+static int set_uint(const struct skiff_cfg *cfg, const char *key, long long lo, long long hi,
+                    uint32_t *field, const char *path)
+{
+    long long v;
+    int rc = skiff_cfg_int(cfg, key, &v);
+    if (rc == -ENOENT)
+        return 0;
+    if (rc < 0 || v < lo || v > hi) {
+        log_err("%s: %s must be an integer from %lld to %lld", path, key, lo, hi);
+        return -EINVAL;
+    }
+    *field = (uint32_t)v;
     return 0;
 }
 
@@ -65,6 +82,11 @@ int conf_load(const char *path, bool required, struct hostd_conf *conf)
         log_err("%s: metrics_allow_remote must be true or false", path);
         goto out;
     }
+    if ((rc = set_uint(cfg, "max_connections_per_uid", 0, 1000000,
+                       &conf->max_connections_per_uid, path)) < 0 ||
+        (rc = set_uint(cfg, "client_timeout_ms", 100, 3600000, &conf->client_timeout_ms,
+                       path)) < 0)
+        goto out;
     long long ms;
     rc = skiff_cfg_int(cfg, "shutdown_grace_ms", &ms);
     if (rc == 0) {

@@ -20,6 +20,7 @@
 
 struct hostd;
 struct bufferevent;
+struct event;
 struct domain;
 
 struct conn {
@@ -35,6 +36,11 @@ struct conn {
     bool denied;               /* not authorised: refused at its first message */
     bool closing;
     bool read_paused;          /* output backlog: stop reading until it drains */
+    bool overflowed;           /* replies past OUTPUT_MAX: dropped, closing */
+    struct event *deadline;    /* Hello and each frame must complete in time */
+    bool deadline_armed;
+    Skiff__V1__ErrorCode deny_code;
+    char deny_msg[192];        /* why it is refused (denied) */
     uint64_t console_dropped;  /* console bytes dropped for a slow reader */
 };
 
@@ -56,8 +62,10 @@ void conn_close(struct conn *c);
 void conn_close_all(struct hostd *h);
 /* Queue a ServerMessage; -ENOMEM or -ECONNRESET (closing). */
 int conn_send(struct conn *c, const Skiff__V1__ServerMessage *m);
-/* Refuse a client (DENIED) at its first message, then close. */
-void conn_deny(struct conn *c);
+/* Refuse a client at its first message (Hello reply with code and why), then close. */
+void conn_deny(struct conn *c, Skiff__V1__ErrorCode code, const char *why);
+/* API connections uid holds now (those being refused not counted). */
+unsigned conn_count_uid(struct hostd *h, uid_t uid);
 
 struct call *call_new(struct conn *c, uint64_t id);
 void call_free(struct call *call);

@@ -31,6 +31,8 @@ struct hostd_conf {
     int log_level;               /* -1 = not set */
     char *metrics_listen;        /* "ADDR:PORT" or "PORT"; NULL = no metrics endpoint */
     bool metrics_allow_remote;   /* may metrics_listen be a non-loopback address */
+    uint32_t max_connections_per_uid;   /* API connections one uid may hold; 0 = no limit */
+    uint32_t client_timeout_ms;  /* Hello, a partial frame, a stalled reply: then close */
 };
 
 struct domtab {

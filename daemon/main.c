@@ -121,6 +121,8 @@ static int configure(struct hostd *h, const struct options *o)
 {
     struct hostd_conf *c = &h->conf;
     c->shutdown_grace_ms = DEFAULT_SHUTDOWN_GRACE_MS;
+    c->max_connections_per_uid = DEFAULT_MAX_CONNECTIONS_PER_UID;
+    c->client_timeout_ms = DEFAULT_CLIENT_TIMEOUT_MS;
     c->log_level = -1;
     h->config_path = o->config ? o->config : SKIFF_SYSCONFDIR "/hostd.conf";
     h->config_explicit = o->config != NULL;
@@ -261,6 +263,8 @@ static void hup_cb(evutil_socket_t sig, short what, void *arg)
 {
     struct hostd *h = arg;
     struct hostd_conf fresh = { .shutdown_grace_ms = DEFAULT_SHUTDOWN_GRACE_MS,
+                                .max_connections_per_uid = DEFAULT_MAX_CONNECTIONS_PER_UID,
+                                .client_timeout_ms = DEFAULT_CLIENT_TIMEOUT_MS,
                                 .log_level = -1 };
     if (conf_load(h->config_path, h->config_explicit, &fresh) < 0) {
         log_err("SIGHUP: %s not reloaded", h->config_path);
@@ -268,6 +272,8 @@ static void hup_cb(evutil_socket_t sig, short what, void *arg)
         return;
     }
     h->conf.shutdown_grace_ms = fresh.shutdown_grace_ms;
+    h->conf.max_connections_per_uid = fresh.max_connections_per_uid;
+    h->conf.client_timeout_ms = fresh.client_timeout_ms;
     if (fresh.log_level >= 0)
         log_set_level(fresh.log_level);
     free(h->conf.group);

@@ -74,6 +74,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
         close(fd);
         return;
     }
+    unsigned held = conn_count_uid(h, cred.uid);
     if (conn_new(h, fd, cred.uid, cred.gid, cred.pid) < 0) {
         log_err("out of memory accepting a client");
         return;
@@ -83,7 +84,22 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
     if (cred.uid != 0 && !in_group(h, cred.uid, cred.gid)) {
         log_warn("client pid %ld uid %ld refused: not root and not in the %s group",
                  (long)cred.pid, (long)cred.uid, h->have_group ? h->conf.group : "(none)");
-        conn_deny(c);
+        conn_deny(c, SKIFF__V1__ERROR_CODE__DENIED,
+                  h->have_group ? "permission denied: only root and members of "
+                                  "the configured group may use hostd"
+                                : "permission denied: only root may use hostd");
+        return;
+    }
+    /* One user's clients (a runaway script) cannot take every connection. */
+    unsigned limit = h->conf.max_connections_per_uid;
+    if (limit != 0 && held >= limit) {
+        char why[160];
+        snprintf(why, sizeof why, "too many connections: uid %ld already holds %u "
+                 "(hostd.conf max_connections_per_uid); close some and retry",
+                 (long)cred.uid, held);
+        log_warn("client pid %ld uid %ld refused: %u connections already", (long)cred.pid,
+                 (long)cred.uid, held);
+        conn_deny(c, SKIFF__V1__ERROR_CODE__BUSY, why);
     }
 }
 
