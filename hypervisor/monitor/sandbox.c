@@ -136,7 +136,8 @@ int hv_sandbox_enter(struct hv *hv)
         return -1;
     }
     /* TSYNC: the filter covers the vCPU thread, already running. */
-    if (build(ctx, hv) != 0 || seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0) {
+    if (build(ctx, hv) != 0 || hv_sandbox_allow_sanitizers(ctx) != 0 ||
+        seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0) {
         seccomp_release(ctx);
         hv_err("sandbox: cannot build the seccomp filter");
         return -1;

@@ -24,3 +24,11 @@ tests_tools_rawclient_LDADD = $(COMMON_LIBS)
 # notifysink plays systemd's side of sd_notify (systemd.bats).
 check_PROGRAMS += tests/tools/notifysink
 tests_tools_notifysink_SOURCES = tests/tools/notifysink.c
+
+# loadgen: bounded load and slow clients against a hostd (load.bats).
+check_PROGRAMS += tests/tools/loadgen
+tests_tools_loadgen_SOURCES = tests/tools/loadgen.c bench/procmem.c bench/procmem.h
+tests_tools_loadgen_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS) -I$(top_srcdir)/client/include \
+	-I$(top_srcdir)/bench
+tests_tools_loadgen_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) -pthread
+tests_tools_loadgen_LDADD = client/libskiff.la $(COMMON_LIBS) -lpthread
