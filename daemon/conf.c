@@ -13,7 +13,7 @@
 static const char *const known_keys[] = {
     "state_dir", "listen_unix", "monitor", "group", "shutdown_grace_ms", "log_level",
     "metrics_listen", "metrics_allow_remote", "max_connections_per_uid", "client_timeout_ms",
-    NULL,
+    "console_log_max_bytes", NULL,
 };
 
 static void warn_cb(void *ctx, const char *msg)
@@ -85,8 +85,15 @@ int conf_load(const char *path, bool required, struct hostd_conf *conf)
     if ((rc = set_uint(cfg, "max_connections_per_uid", 0, 1000000,
                        &conf->max_connections_per_uid, path)) < 0 ||
         (rc = set_uint(cfg, "client_timeout_ms", 100, 3600000, &conf->client_timeout_ms,
+                       path)) < 0 ||
+        (rc = set_uint(cfg, "console_log_max_bytes", 0, 1U << 30, &conf->console_log_max_bytes,
                        path)) < 0)
         goto out;
+    if (conf->console_log_max_bytes != 0 && conf->console_log_max_bytes < 4096) {
+        log_err("%s: console_log_max_bytes must be 0 (no cap) or at least 4096", path);
+        rc = -EINVAL;
+        goto out;
+    }
     long long ms;
     rc = skiff_cfg_int(cfg, "shutdown_grace_ms", &ms);
     if (rc == 0) {

@@ -33,6 +33,7 @@ struct hostd_conf {
     bool metrics_allow_remote;   /* may metrics_listen be a non-loopback address */
     uint32_t max_connections_per_uid;   /* API connections one uid may hold; 0 = no limit */
     uint32_t client_timeout_ms;  /* Hello, a partial frame, a stalled reply: then close */
+    uint32_t console_log_max_bytes;   /* each monitor.log; 0 = no cap */
 };
 
 struct domtab {
@@ -60,6 +61,7 @@ struct hostd {
     uint64_t started_at_ns;
     struct event *sig_events[5];
     struct event *watchdog;
+    struct event *console_log_timer;   /* console_log.c */
     int status_running;           /* last count told to systemd */
     struct metrics *metrics;      /* the HTTP metrics endpoint, NULL when off */
     uint64_t rpc_requests[HOSTD_RPC_OPS];   /* requests served, by op */

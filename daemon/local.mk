@@ -8,6 +8,7 @@ daemon_hostd_SOURCES = \
 	daemon/util.c daemon/util.h daemon/list.h \
 	daemon/server.c daemon/server.h \
 	daemon/conn.c daemon/conn.h \
+	daemon/console_log.c daemon/console_log.h \
 	daemon/rpc.c daemon/rpc.h \
 	daemon/events.c daemon/events.h \
 	daemon/domain.c daemon/domain.h \

@@ -19,6 +19,7 @@
 #include <event2/event.h>
 
 #include "conf.h"
+#include "console_log.h"
 #include "conn.h"
 #include "domain.h"
 #include "hostd.h"
@@ -123,6 +124,7 @@ static int configure(struct hostd *h, const struct options *o)
     c->shutdown_grace_ms = DEFAULT_SHUTDOWN_GRACE_MS;
     c->max_connections_per_uid = DEFAULT_MAX_CONNECTIONS_PER_UID;
     c->client_timeout_ms = DEFAULT_CLIENT_TIMEOUT_MS;
+    c->console_log_max_bytes = DEFAULT_CONSOLE_LOG_MAX;
     c->log_level = -1;
     h->config_path = o->config ? o->config : SKIFF_SYSCONFDIR "/hostd.conf";
     h->config_explicit = o->config != NULL;
@@ -347,6 +349,7 @@ static void cleanup(struct hostd *h)
 {
     server_stop(h);
     metrics_stop(h);
+    console_log_stop(h);
     conn_close_all(h);
     monitor_disconnect_all(h);
     domtab_free(h);
@@ -421,7 +424,7 @@ int main(int argc, char **argv)
     h->started_at_ns = now_realtime_ns();
     if (domains_load(h) < 0)
         goto fail;
-    if (metrics_start(h) < 0)
+    if (metrics_start(h) < 0 || console_log_start(h) < 0)
         goto fail;
     if (server_listen(h) < 0)
         goto fail;

@@ -80,6 +80,8 @@ static int build(scmp_filter_ctx ctx, const struct hv *hv)
            ALLOW(ctx, ioctl, 2, ON_FD(vcpu), SCMP_A1(SCMP_CMP_EQ, KVM_GET_SREGS)) |
            ALLOW(ctx, write, 1, ON_FD(STDOUT_FILENO)) |
            ALLOW(ctx, write, 1, ON_FD(STDERR_FILENO)) |
+           ALLOW(ctx, fstat, 1, ON_FD(STDOUT_FILENO)) |          /* --log-max */
+           ALLOW(ctx, newfstatat, 1, ON_FD(STDOUT_FILENO)) |
            ALLOW(ctx, epoll_wait, 1, ON_FD(hv->poll.epfd)) |
            ALLOW(ctx, epoll_pwait, 1, ON_FD(hv->poll.epfd)) |
            ALLOW(ctx, timerfd_settime, 1, ON_FD(hv->poll.timerfd)) |

@@ -9,28 +9,28 @@
 # and one @test line to tests/fuzz/replay.bats.
 if ENABLE_FUZZING
 FUZZ_DRIVER =
-FUZZ_LDFLAGS = -fsanitize=fuzzer
+FUZZ_LINK = -fsanitize=fuzzer
 else
 FUZZ_DRIVER = tests/fuzz/driver.c
-FUZZ_LDFLAGS =
+FUZZ_LINK =
 endif
-FUZZ_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS) -I$(top_srcdir)/tests/fuzz
+FUZZ_INCLUDES = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS) -I$(top_srcdir)/tests/fuzz
 FUZZ_TARGETS =
 
 # The skiff.cfg(5) parser.
 FUZZ_TARGETS += tests/fuzz/fuzz-config
 tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz-config.c $(FUZZ_DRIVER)
-tests_fuzz_fuzz_config_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_config_CPPFLAGS = $(FUZZ_INCLUDES)
 tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
-tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_config_LDADD = $(COMMON_LIBS)
 
 # skiff-hv's ELF loader and manifest.
 FUZZ_TARGETS += tests/fuzz/fuzz-elf
 tests_fuzz_fuzz_elf_SOURCES = tests/fuzz/fuzz-elf.c $(FUZZ_DRIVER)
-tests_fuzz_fuzz_elf_CPPFLAGS = $(FUZZ_CPPFLAGS) -I$(top_srcdir)/hypervisor/monitor
+tests_fuzz_fuzz_elf_CPPFLAGS = $(FUZZ_INCLUDES) -I$(top_srcdir)/hypervisor/monitor
 tests_fuzz_fuzz_elf_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(PROTOBUF_C_CFLAGS)
-tests_fuzz_fuzz_elf_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_elf_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_elf_LDADD = hypervisor/monitor/libhv.a $(COMMON_LIBS) $(SECCOMP_LIBS) -lpthread
 
 # hostd's API: framing, decoding and dispatch, with the whole daemon linked
@@ -40,7 +40,7 @@ tests_fuzz_fuzz_rpc_SOURCES = tests/fuzz/fuzz-rpc.c $(FUZZ_DRIVER) $(daemon_host
 tests_fuzz_fuzz_rpc_CPPFLAGS = $(daemon_hostd_CPPFLAGS) -I$(top_srcdir)/tests/fuzz \
 	-I$(top_srcdir)/daemon -Dmain=hostd_main
 tests_fuzz_fuzz_rpc_CFLAGS = $(daemon_hostd_CFLAGS) -Wno-missing-prototypes
-tests_fuzz_fuzz_rpc_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_rpc_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_rpc_LDADD = $(daemon_hostd_LDADD)
 
 check_PROGRAMS += $(FUZZ_TARGETS)

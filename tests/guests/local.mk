@@ -20,7 +20,8 @@ TEST_GUESTS = \
 	tests/guests/printf.hvt \
 	tests/guests/hostile.hvt \
 	tests/guests/badhandle.hvt \
-	tests/guests/control.hvt
+	tests/guests/control.hvt \
+	tests/guests/noisy.hvt
 
 tests/guests/%.hvt: $(top_srcdir)/tests/guests/%.c \
 		$(top_srcdir)/tests/guests/opaque.h \

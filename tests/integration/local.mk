@@ -13,7 +13,8 @@ HOSTD_TESTS = \
 	tests/integration/lifecycle.bats \
 	tests/integration/restart.bats \
 	tests/integration/systemd.bats \
-	tests/integration/monitoring.bats
+	tests/integration/monitoring.bats \
+	tests/integration/hostile-hostd.bats
 
 # What operators meet: install, packages, docs, shell completion.
 OPERATOR_TESTS = \
