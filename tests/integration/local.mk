@@ -14,7 +14,9 @@ HOSTD_TESTS = \
 	tests/integration/restart.bats \
 	tests/integration/systemd.bats \
 	tests/integration/monitoring.bats \
-	tests/integration/hostile-hostd.bats
+	tests/integration/hostile-hostd.bats \
+	tests/integration/load.bats \
+	tests/integration/faults.bats
 
 # What operators meet: install, packages, docs, shell completion.
 OPERATOR_TESTS = \
