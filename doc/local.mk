@@ -4,3 +4,4 @@ dist_man_MANS += doc/skiff.cfg.5
 dist_man_MANS += doc/hostd.8
 dist_man_MANS += doc/skiff.1
 EXTRA_DIST += doc/getting-started.md doc/operations.md doc/architecture.md
+EXTRA_DIST += doc/hardening.md
