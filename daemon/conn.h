@@ -50,6 +50,7 @@ struct call {
     struct list conn_link;
     struct list wait_link;     /* self-linked unless held in a list */
     struct domain *dom;        /* console streams and waiters: their domain */
+    char uuid[37];             /* info: the domain's uuid, to find it again */
     bool stream;
     bool wait;                 /* shutdown: answer once stopped */
     uint32_t grace_ms;         /* shutdown: then destroy */
