@@ -127,8 +127,11 @@ check)
     status=0
     make -j"$jobs" check || { status=1; show_failures "$build"; }
     if configure_and_build_sanitized; then
+        # ASan's quarantine (256 MiB) holds freed memory: hostd's growth
+        # under load means nothing there; leaks are LeakSanitizer's job.
         env $SANITIZER_ENV make -j"$jobs" check-sanitizers \
-            LOAD_SECONDS="${SANITIZER_LOAD_SECONDS:-15}" || { status=1; show_failures "$sanbuild"; }
+            LOAD_SECONDS="${SANITIZER_LOAD_SECONDS:-15}" LOAD_MAX_GROWTH_KIB=1048576 ||
+            { status=1; show_failures "$sanbuild"; }
     else
         status=1
         rm -f "$sanbuild/test-suite.log"
