@@ -65,6 +65,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     h->conf.listen_unix = strdup("/nonexistent/hostd.sock");
     h->conf.monitor = strdup("/nonexistent/skiff-hv");
     h->conf.shutdown_grace_ms = 100;
+    h->conf.client_timeout_ms = 30000;
+    h->conf.max_connections_per_uid = 128;
     h->base = event_base_new();
     if (h->conf.state_dir == NULL || h->conf.listen_unix == NULL || h->conf.monitor == NULL ||
         h->base == NULL || store_open(state_dir, &h->store) < 0)
