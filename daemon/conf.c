@@ -16,7 +16,7 @@ static const char *const known_keys[] = {
     "listen_tls", "tls_cert", "tls_key", "tls_ca", "tls_allow", "tls_handshake_timeout_ms",
     "sysfs_root", "cgroup_parent",
     "security_module", "policy", "labels", "enforcing",
-    NULL,
+    "max_connections_per_uid", "client_timeout_ms", "console_log_max_bytes", NULL,
 };
 
 static void warn_cb(void *ctx, const char *msg)
@@ -98,6 +98,22 @@ static int set_strv(const struct skiff_cfg *cfg, const char *key, char ***v, siz
     return 0;
 }
 
+/* An optional integer key within [lo, hi]. */
+static int set_uint(const struct skiff_cfg *cfg, const char *key, long long lo, long long hi,
+                    uint32_t *field, const char *path)
+{
+    long long v;
+    int rc = skiff_cfg_int(cfg, key, &v);
+    if (rc == -ENOENT)
+        return 0;
+    if (rc < 0 || v < lo || v > hi) {
+        log_err("%s: %s must be an integer from %lld to %lld", path, key, lo, hi);
+        return -EINVAL;
+    }
+    *field = (uint32_t)v;
+    return 0;
+}
+
 int conf_load(const char *path, bool required, struct hostd_conf *conf)
 {
     struct skiff_cfg *cfg = NULL;
@@ -143,6 +159,18 @@ int conf_load(const char *path, bool required, struct hostd_conf *conf)
     rc = skiff_cfg_bool(cfg, "metrics_allow_remote", &conf->metrics_allow_remote);
     if (rc < 0 && rc != -ENOENT) {
         log_err("%s: metrics_allow_remote must be true or false", path);
+        goto out;
+    }
+    if ((rc = set_uint(cfg, "max_connections_per_uid", 0, 1000000,
+                       &conf->max_connections_per_uid, path)) < 0 ||
+        (rc = set_uint(cfg, "client_timeout_ms", 100, 3600000, &conf->client_timeout_ms,
+                       path)) < 0 ||
+        (rc = set_uint(cfg, "console_log_max_bytes", 0, 1U << 30, &conf->console_log_max_bytes,
+                       path)) < 0)
+        goto out;
+    if (conf->console_log_max_bytes != 0 && conf->console_log_max_bytes < 4096) {
+        log_err("%s: console_log_max_bytes must be 0 (no cap) or at least 4096", path);
+        rc = -EINVAL;
         goto out;
     }
     long long ms;

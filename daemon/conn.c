@@ -27,6 +27,8 @@
 #define OUTPUT_PAUSE (8U << 20)
 /* Live console output is dropped for a client this far behind. */
 #define OUTPUT_CONSOLE_LIMIT (1U << 20)
+/* A client that reads nothing is cut off once this much waits for it. */
+#define OUTPUT_MAX (64U << 20)
 /* A closing connection gets this long to take its last reply. */
 #define CLOSE_TIMEOUT_S 5
 
@@ -45,6 +47,8 @@ static void conn_free(struct conn *c)
         }
     }
     list_del(&c->link);
+    if (c->deadline != NULL)
+        event_free(c->deadline);
     if (c->bev != NULL)
         bufferevent_free(c->bev);   /* BEV_OPT_CLOSE_ON_FREE closes the socket */
     log_debug("client %u: closed", c->serial);
@@ -69,11 +73,43 @@ static void closing_event_cb(struct bufferevent *bev, short what, void *arg)
     conn_free(arg);
 }
 
+static void arm_deadline(struct conn *c, uint32_t ms)
+{
+    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+    if (c->deadline != NULL && evtimer_add(c->deadline, &tv) == 0)
+        c->deadline_armed = true;
+}
+
+static void disarm_deadline(struct conn *c)
+{
+    if (c->deadline_armed) {
+        evtimer_del(c->deadline);
+        c->deadline_armed = false;
+    }
+}
+
+/* Too slow (Hello, a frame) or not reading its replies: cut off at once,
+ * without waiting for it to read anything more. */
+static void deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn *c = arg;
+    if (c->overflowed)
+        log_warn("client %u (pid %ld uid %ld): more than %u bytes of replies unread; closing",
+                 c->serial, (long)c->pid, (long)c->uid, OUTPUT_MAX);
+    else
+        log_warn("client %u (pid %ld uid %ld): %s not complete within %u ms; closing",
+                 c->serial, (long)c->pid, (long)c->uid,
+                 c->hello_done ? "a request frame" : "the Hello", c->h->conf.client_timeout_ms);
+    c->closing = true;
+    conn_free(c);
+}
+
 void conn_close(struct conn *c)
 {
     if (c->closing)
         return;
     c->closing = true;
+    disarm_deadline(c);
     /* Streams and waiters stop at once; the socket lingers only to flush. */
     struct list *p, *t;
     list_for_each_safe(p, t, &c->calls) {
@@ -107,13 +143,21 @@ void conn_close_all(struct hostd *h)
 
 int conn_send(struct conn *c, const Skiff__V1__ServerMessage *m)
 {
-    if (c->closing)
+    if (c->closing || c->overflowed)
         return -ECONNRESET;
     size_t size;
     uint8_t *buf = skiff_frame_pack(&m->base, &size);
     if (buf == NULL) {
         log_err("client %u: cannot encode a reply (out of memory or too large)", c->serial);
         return -ENOMEM;
+    }
+    if (evbuffer_get_length(bufferevent_get_output(c->bev)) + size > OUTPUT_MAX) {
+        /* Closed from the event loop: the caller may be walking a list of calls. */
+        free(buf);
+        c->overflowed = true;
+        disarm_deadline(c);
+        arm_deadline(c, 0);
+        return -ENOBUFS;
     }
     /* Most replies fit the socket buffer: write them at once and leave
      * only a remainder to the bufferevent, which saves the epoll
@@ -158,9 +202,12 @@ static void send_hello_reply(struct conn *c, Skiff__V1__ErrorCode code, const ch
  * reply to its Hello instead of failing to send; it gets a few seconds. */
 #define DENY_TIMEOUT_S 10
 
-void conn_deny(struct conn *c)
+void conn_deny(struct conn *c, Skiff__V1__ErrorCode code, const char *why)
 {
     c->denied = true;
+    c->deny_code = code;
+    snprintf(c->deny_msg, sizeof c->deny_msg, "%s", why);
+    disarm_deadline(c);
     struct timeval tv = { DENY_TIMEOUT_S, 0 };
     bufferevent_set_timeouts(c->bev, &tv, NULL);
 }
@@ -194,16 +241,7 @@ static void protocol_error(struct conn *c, const char *fmt, ...)
 static void handle_message(struct conn *c, Skiff__V1__ClientMessage *m)
 {
     if (c->denied) {
-        char msg[CONN_WHO_MAX + 128];
-        if (c->transport == CONN_TLS)
-            snprintf(msg, sizeof msg, "permission denied: certificate subject '%s' is not "
-                     "in hostd's tls_allow list", c->identity ? c->identity : "");
-        else
-            snprintf(msg, sizeof msg, "%s", c->h->have_group
-                         ? "permission denied: only root and members of the configured "
-                           "group may use hostd"
-                         : "permission denied: only root may use hostd");
-        send_hello_reply(c, SKIFF__V1__ERROR_CODE__DENIED, msg);
+        send_hello_reply(c, c->deny_code, c->deny_msg);
         conn_close(c);
         return;
     }
@@ -239,9 +277,8 @@ static void handle_message(struct conn *c, Skiff__V1__ClientMessage *m)
     }
 }
 
-static void read_cb(struct bufferevent *bev, void *arg)
+static void read_frames(struct bufferevent *bev, struct conn *c)
 {
-    struct conn *c = arg;
     struct evbuffer *in = bufferevent_get_input(bev);
     while (!c->closing && !c->read_paused) {
         size_t avail = evbuffer_get_length(in);
@@ -275,7 +312,24 @@ static void read_cb(struct bufferevent *bev, void *arg)
         }
         handle_message(c, m);
         skiff__v1__client_message__free_unpacked(m, NULL);
+        /* A whole frame came: the clock restarts with the next one. */
+        if (!c->closing && c->hello_done)
+            disarm_deadline(c);
     }
+}
+
+/* Frames must arrive whole within client_timeout_ms of their first byte
+ * (and the Hello within that of connecting): a client dribbling a frame
+ * never holds its connection, or the others, forever. */
+static void read_cb(struct bufferevent *bev, void *arg)
+{
+    struct conn *c = arg;
+    read_frames(bev, c);
+    if (c->closing || c->denied || c->overflowed)
+        return;
+    bool partial = evbuffer_get_length(bufferevent_get_input(bev)) > 0;
+    if ((partial || !c->hello_done) && !c->deadline_armed)
+        arm_deadline(c, c->h->conf.client_timeout_ms);
 }
 
 static void write_cb(struct bufferevent *bev, void *arg)
@@ -302,6 +356,10 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
         tls_conn_failed(c, what);
     else if (what & BEV_EVENT_ERROR)
         log_debug("client %u: %s", c->serial, strerror(EVUTIL_SOCKET_ERROR()));
+    if (what & BEV_EVENT_TIMEOUT)
+        log_warn("client %u (pid %ld uid %ld): %s; closing", c->serial, (long)c->pid,
+                 (long)c->uid, c->denied ? "no Hello after its refusal"
+                                         : "replies not read for client_timeout_ms");
     /* EOF or error: nothing more can be sent either. */
     c->closing = true;
     conn_free(c);
@@ -319,7 +377,18 @@ static struct conn *conn_attach(struct hostd *h, struct bufferevent *bev)
     c->bev = bev;
     c->serial = ++next_serial;
     list_init(&c->calls);
+    c->deadline = evtimer_new(h->base, deadline_cb, c);
+    if (c->deadline == NULL) {
+        bufferevent_free(bev);
+        free(c);
+        return NULL;
+    }
     list_add_tail(&h->conns, &c->link);
+    arm_deadline(c, h->conf.client_timeout_ms);   /* for the Hello */
+    /* A reply the client takes nothing of for this long ends the connection. */
+    struct timeval wtv = { h->conf.client_timeout_ms / 1000,
+                           (h->conf.client_timeout_ms % 1000) * 1000 };
+    bufferevent_set_timeouts(c->bev, NULL, &wtv);
     /* Never buffer more than one maximal frame of input. */
     bufferevent_setwatermark(c->bev, EV_READ, 0, SKIFF_FRAME_HEADER + SKIFF_FRAME_MAX);
     bufferevent_setwatermark(c->bev, EV_WRITE, OUTPUT_PAUSE / 2, 0);
@@ -371,6 +440,17 @@ int conn_new(struct hostd *h, int fd, uid_t uid, gid_t gid, pid_t pid)
     log_debug("client %u: connected (pid %ld uid %ld gid %ld)", c->serial, (long)pid,
               (long)uid, (long)gid);
     return 0;
+}
+
+unsigned conn_count_uid(struct hostd *h, uid_t uid)
+{
+    unsigned n = 0;
+    struct list *p, *t;
+    list_for_each_safe(p, t, &h->conns) {
+        const struct conn *c = list_entry(p, struct conn, link);
+        n += c->uid == uid && !c->denied;
+    }
+    return n;
 }
 
 /* ---- calls ---- */

@@ -22,6 +22,7 @@
 
 struct hostd;
 struct bufferevent;
+struct event;
 struct domain;
 
 /* How a client reached hostd, which decides what its identity is. */
@@ -29,6 +30,8 @@ enum conn_transport {
     CONN_UNIX,                 /* the local socket: uid/gid/pid from SO_PEERCRED */
     CONN_TLS,                  /* mutual TLS: identity = the client certificate's subject */
 };
+
+#define CONN_WHO_MAX 512
 
 struct conn {
     struct hostd *h;
@@ -51,6 +54,11 @@ struct conn {
     bool denied;               /* not authorised: refused at its first message */
     bool closing;
     bool read_paused;          /* output backlog: stop reading until it drains */
+    bool overflowed;           /* replies past OUTPUT_MAX: dropped, closing */
+    struct event *deadline;    /* Hello and each frame must complete in time */
+    bool deadline_armed;
+    Skiff__V1__ErrorCode deny_code;
+    char deny_msg[CONN_WHO_MAX + 128];        /* why it is refused (denied) */
     uint64_t console_dropped;  /* console bytes dropped for a slow reader */
 };
 
@@ -60,6 +68,7 @@ struct call {
     struct list conn_link;
     struct list wait_link;     /* self-linked unless held in a list */
     struct domain *dom;        /* console streams and waiters: their domain */
+    char uuid[37];             /* info: the domain's uuid, to find it again */
     bool stream;
     bool wait;                 /* shutdown: answer once stopped */
     bool audit;                /* an events stream of denials only (skiff audit) */
@@ -72,7 +81,6 @@ int conn_new(struct hostd *h, int fd, uid_t uid, gid_t gid, pid_t pid);
  * running; tls_server.c's hooks run when it ends). NULL: out of memory,
  * bev freed. */
 struct conn *conn_new_tls(struct hostd *h, struct bufferevent *bev, const char *peer);
-#define CONN_WHO_MAX 512
 /* For log lines: "pid 12 uid 0" or "'CN=alice,O=Skiff' at 127.0.0.1:5555". */
 const char *conn_who(const struct conn *c, char *buf, size_t len);
 /* Send what is queued, then close. Safe to call more than once. */
@@ -80,8 +88,10 @@ void conn_close(struct conn *c);
 void conn_close_all(struct hostd *h);
 /* Queue a ServerMessage; -ENOMEM or -ECONNRESET (closing). */
 int conn_send(struct conn *c, const Skiff__V1__ServerMessage *m);
-/* Refuse a client (DENIED) at its first message, then close. */
-void conn_deny(struct conn *c);
+/* Refuse a client at its first message (Hello reply with code and why), then close. */
+void conn_deny(struct conn *c, Skiff__V1__ErrorCode code, const char *why);
+/* API connections uid holds now (those being refused not counted). */
+unsigned conn_count_uid(struct hostd *h, uid_t uid);
 
 struct call *call_new(struct conn *c, uint64_t id);
 void call_free(struct call *call);

@@ -246,7 +246,7 @@ char *domain_path(struct domain *d, const char *file)
 
 static void remove_files(struct domain *d)
 {
-    static const char *files[] = { "control.sock", "monitor.log" };
+    static const char *files[] = { "control.sock", "monitor.log", "monitor.log.1" };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char *p = domain_path(d, files[i]);
         if (p != NULL)

@@ -50,6 +50,9 @@ struct hostd_conf {
     uint32_t tls_handshake_timeout_ms;   /* 0: the default */
     char *sysfs_root;            /* topology source (default /sys; tests: a synthetic tree) */
     char *cgroup_parent;         /* hostd's cgroup for domains (default "skiff") */
+    uint32_t max_connections_per_uid;   /* API connections one uid may hold; 0 = no limit */
+    uint32_t client_timeout_ms;  /* Hello, a partial frame, a stalled reply: then close */
+    uint32_t console_log_max_bytes;   /* each monitor.log; 0 = no cap */
 };
 
 struct domtab {
@@ -78,6 +81,7 @@ struct hostd {
     uint64_t started_at_ns;
     struct event *sig_events[5];
     struct event *watchdog;
+    struct event *console_log_timer;   /* console_log.c */
     int status_running;           /* last count told to systemd */
     struct metrics *metrics;      /* the HTTP metrics endpoint, NULL when off */
     struct tls_server *tls;       /* the TLS listeners, NULL when off */

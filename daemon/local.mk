@@ -9,6 +9,7 @@ daemon_hostd_SOURCES = \
 	daemon/server.c daemon/server.h \
 	daemon/tls_server.c daemon/tls_server.h \
 	daemon/conn.c daemon/conn.h \
+	daemon/console_log.c daemon/console_log.h \
 	daemon/rpc.c daemon/rpc.h \
 	daemon/events.c daemon/events.h \
 	daemon/domain.c daemon/domain.h \

@@ -19,6 +19,7 @@
 #include <event2/event.h>
 
 #include "conf.h"
+#include "console_log.h"
 #include "conn.h"
 #include "domain.h"
 #include "daemon/host_topology.h"
@@ -165,6 +166,9 @@ static int configure(struct hostd *h, const struct options *o)
 {
     struct hostd_conf *c = &h->conf;
     c->shutdown_grace_ms = DEFAULT_SHUTDOWN_GRACE_MS;
+    c->max_connections_per_uid = DEFAULT_MAX_CONNECTIONS_PER_UID;
+    c->client_timeout_ms = DEFAULT_CLIENT_TIMEOUT_MS;
+    c->console_log_max_bytes = DEFAULT_CONSOLE_LOG_MAX;
     c->log_level = -1;
     c->enforcing = 1;
     h->config_path = o->config ? o->config : SKIFF_SYSCONFDIR "/hostd.conf";
@@ -328,6 +332,8 @@ static void hup_cb(evutil_socket_t sig, short what, void *arg)
 {
     struct hostd *h = arg;
     struct hostd_conf fresh = { .shutdown_grace_ms = DEFAULT_SHUTDOWN_GRACE_MS,
+                                .max_connections_per_uid = DEFAULT_MAX_CONNECTIONS_PER_UID,
+                                .client_timeout_ms = DEFAULT_CLIENT_TIMEOUT_MS,
                                 .log_level = -1 };
     if (conf_load(h->config_path, h->config_explicit, &fresh) < 0) {
         log_err("SIGHUP: %s not reloaded", h->config_path);
@@ -335,6 +341,8 @@ static void hup_cb(evutil_socket_t sig, short what, void *arg)
         return;
     }
     h->conf.shutdown_grace_ms = fresh.shutdown_grace_ms;
+    h->conf.max_connections_per_uid = fresh.max_connections_per_uid;
+    h->conf.client_timeout_ms = fresh.client_timeout_ms;
     if (fresh.log_level >= 0)
         log_set_level(fresh.log_level);
     free(h->conf.group);
@@ -417,6 +425,7 @@ static void cleanup(struct hostd *h)
     server_stop(h);
     tls_server_stop(h);
     metrics_stop(h);
+    console_log_stop(h);
     conn_close_all(h);
     monitor_disconnect_all(h);
     domtab_free(h);
@@ -507,7 +516,7 @@ int main(int argc, char **argv)
         goto fail;
     if (domains_load(h) < 0)
         goto fail;
-    if (metrics_start(h) < 0)
+    if (metrics_start(h) < 0 || console_log_start(h) < 0)
         goto fail;
     if (server_listen(h) < 0)
         goto fail;

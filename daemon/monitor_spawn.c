@@ -19,6 +19,7 @@
 
 #include "daemon/numa_place.h"
 #include "daemon/vcpu_affinity.h"
+#include "console_log.h"
 #include "domain.h"
 #include "hostd.h"
 #include "log.h"
@@ -112,6 +113,8 @@ static int build_argv(struct domain *d, const char *control, bool paused, struct
     push_cpu_args(d, a);
     if (d->restore != NULL)
         push(a, strdup("--incoming"));  /* memory and state come from the snapshot */
+    if (d->h->conf.console_log_max_bytes != 0)
+        push(a, xasprintf("--log-max=%u", d->h->conf.console_log_max_bytes));
     for (size_t i = 0; i < cfg->n_disks; i++) {
         const Skiff__V1__Disk *dk = cfg->disks[i];
         push(a, xasprintf("--block:%s=%s", dk->vdev, dk->target));
@@ -209,6 +212,9 @@ int monitor_spawn(struct domain *d, bool paused, struct monitor **out)
     }
     /* A socket left by a monitor that is gone would be mistaken for the new one. */
     unlink(control);
+    /* A new run starts a new log; the last run's survives as monitor.log.1. */
+    if (d->h->conf.console_log_max_bytes != 0 && console_log_rotate(logpath, 1) < 0)
+        log_warn("domain %s: cannot keep the previous %s", d->row.name, logpath);
     logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
     if (logfd < 0) {
         rc = -errno;

@@ -265,7 +265,13 @@ static void info_cb(struct monitor *m, void *arg, int err,
 {
     struct call *call = arg;
     if (call->dom == NULL || m->dom != call->dom) {
-        call_error(call, E(NOT_FOUND), "the domain stopped meanwhile; ask again");
+        /* It stopped meanwhile: a defined domain is still there to describe
+         * (call->dom may be freed: found again by uuid, never dereferenced). */
+        struct domain *d = call->conn ? domain_find_uuid(call->conn->h, call->uuid) : NULL;
+        if (d != NULL)
+            domain_reply_info(call, d);
+        else
+            call_error(call, E(NOT_FOUND), "domain %s was removed meanwhile", call->uuid);
         return;
     }
     if (err == 0 && rep->error == 0)
@@ -284,6 +290,7 @@ static void op_info(struct call *call, Skiff__V1__DomainRef *rq)
                  now_monotonic_ns() - d->stats_at_ns < STATS_MAX_AGE_MS * 1000000ULL;
     if (!fresh && d->mon != NULL && d->mon->ready) {
         call->dom = d;
+        snprintf(call->uuid, sizeof call->uuid, "%s", d->row.uuid);
         if (monitor_simple(d->mon, SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_STATS, info_cb,
                            call) == 0)
             return;

@@ -45,6 +45,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
         close(fd);
         return;
     }
+    unsigned held = conn_count_uid(h, cred.uid);
     if (conn_new(h, fd, cred.uid, cred.gid, cred.pid) < 0) {
         log_err("out of memory accepting a client");
         return;
@@ -53,7 +54,21 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
     char why[200];
     if (!xsm_admit(h, &c->subj, why, sizeof why)) {
         log_warn("client pid %ld uid %ld refused: %s", (long)cred.pid, (long)cred.uid, why);
-        conn_deny(c);
+        conn_deny(c, SKIFF__V1__ERROR_CODE__DENIED,
+                  h->have_group ? "permission denied: only root and members of "
+                                  "the configured group may use hostd"
+                                : "permission denied: only root may use hostd");
+        return;
+    }
+    /* One user's clients (a runaway script) cannot take every connection. */
+    unsigned limit = h->conf.max_connections_per_uid;
+    if (limit != 0 && held >= limit) {
+        snprintf(why, sizeof why, "too many connections: uid %ld already holds %u "
+                 "(hostd.conf max_connections_per_uid); close some and retry",
+                 (long)cred.uid, held);
+        log_warn("client pid %ld uid %ld refused: %u connections already", (long)cred.pid,
+                 (long)cred.uid, held);
+        conn_deny(c, SKIFF__V1__ERROR_CODE__BUSY, why);
     }
 }
 

@@ -217,6 +217,10 @@ static int store_err(struct store *st, int rc, const char *what)
             return -EEXIST;
         store_log("%s: %s", what, sqlite3_errmsg(st->db));
         return -EINVAL;
+    case SQLITE_FULL:
+        /* Say so: "No space left on device" tells the operator what to do. */
+        store_log("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+        return -ENOSPC;
     default:
         store_log("%s: %s: %s", st->path, what,
                   st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));

@@ -5,9 +5,10 @@
  * never acknowledges something a crash could lose.
  *
  * Functions return 0 or a negative errno: -ENOENT (no such row), -EEXIST
- * (name or uuid taken), -ENOMEM, -EIO (SQLite failed; the message is
- * logged), -EINVAL, -EPROTO (the database's schema is newer than this
- * hostd), or the errno of creating the file (-EACCES, -ENOENT, ...).
+ * (name or uuid taken), -ENOMEM, -ENOSPC (the disk is full), -EIO (SQLite
+ * failed otherwise; the message is logged), -EINVAL, -EPROTO (the
+ * database's schema is newer than this hostd), or the errno of creating
+ * the file (-EACCES, -ENOENT, ...).
  */
 #ifndef SKIFF_HOSTD_STORE_H
 #define SKIFF_HOSTD_STORE_H

@@ -134,11 +134,17 @@ int tls_conn_ready(struct conn *c)
     }
     c->identity = subject;
     c->subj.identity = subject;   /* the security hooks map it (labels: cert lines) */
-    bufferevent_set_timeouts(c->bev, NULL, NULL);
+    /* The handshake's limit is over; replies not read are limited as on UNIX. */
+    struct timeval wtv = { c->h->conf.client_timeout_ms / 1000,
+                           (c->h->conf.client_timeout_ms % 1000) * 1000 };
+    bufferevent_set_timeouts(c->bev, NULL, &wtv);
     if (!tls_subject_allowed(&c->h->conf, subject)) {
         log_warn("client %u: TLS client '%s' at %s refused: subject not in tls_allow",
                  c->serial, subject, c->peer);
-        conn_deny(c);
+        char why[CONN_WHO_MAX + 128];
+        snprintf(why, sizeof why, "permission denied: certificate subject '%s' is not in "
+                 "hostd's tls_allow list", subject);
+        conn_deny(c, SKIFF__V1__ERROR_CODE__DENIED, why);
         return 0;
     }
     log_info("client %u: TLS client '%s' at %s (%s)", c->serial, subject, c->peer,

@@ -23,3 +23,4 @@ include tests/guests/local.mk
 include tests/tools/local.mk
 include tests/integration/local.mk
 include tests/policy/local.mk
+include tests/fuzz/local.mk

@@ -3,12 +3,15 @@
 #
 # The README's two commands. On a fresh Debian 12 machine (as root) this
 # installs what Skiff needs, builds it out of tree in ./build, then runs
-# the demo or the whole test suite. Safe to run again: it installs only
-# what is missing and rebuilds only what changed.
+# the demo or the whole test suite. check also runs the suite under ASan
+# and UBSan (./build-sanitizers) and fuzzes each fuzz target for
+# FUZZ_SECONDS (./build/fuzz). Safe to run again: it installs only what is
+# missing and rebuilds only what changed.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${SKIFF_BUILD_DIR:-$top/build}
+sanbuild=$build-sanitizers
 jobs=$(nproc 2>/dev/null || echo 2)
 
 # Build and test dependencies, by Debian package name.
@@ -16,6 +19,7 @@ DEPS="gcc make autoconf automake libtool pkg-config libc6-dev linux-libc-dev
 libseccomp-dev libcmocka-dev protobuf-c-compiler libprotobuf-c-dev
 libevent-dev libsqlite3-dev libsystemd-dev libssl-dev openssl libsepol-dev checkpolicy m4
 sqlite3 jq bats iproute2 iputils-ping procps coreutils time curl
+clang libclang-rt-14-dev
 debhelper build-essential systemd man-db"
 
 install_deps() {
@@ -47,28 +51,62 @@ configure_and_build() {
     make -j"$jobs"
 }
 
-# Summarise automake's test-suite.log as "tests: N passed, M failed[, K skipped]".
+# The sanitizer build (ASan + UBSan) beside the normal one.
+configure_and_build_sanitized() {
+    mkdir -p "$sanbuild"
+    cd "$sanbuild"
+    if [ ! -f Makefile ]; then
+        "$top/configure" --enable-werror --enable-sanitizers
+    fi
+    make -j"$jobs"
+}
+
+# Any sanitizer finding is fatal, in hostd, the CLI, the tests' tools and
+# skiff-hv alike (leaks included: LeakSanitizer runs at each exit).
+SANITIZER_ENV="ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_stack_use_after_return=0
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1"
+
+# Show the failed tests' logs of build dir $1.
+show_failures() {
+    for f in $(find "$1/tests" -name '*.log' ! -name 'test-suite.log'); do
+        grep -qE '^(not ok|FAIL|ERROR)' "$f" 2>/dev/null && { echo "==> $f"; cat "$f"; }
+    done
+}
+
+# Summarise the test-suite.log of each build and the fuzz run as one line:
+# "tests: N passed, M failed[, K skipped]" (a fuzz target is one test). A
+# suite that did not run counts as one failure.
 summarise() {
-    log=$build/test-suite.log
-    if [ ! -f "$log" ]; then
-        echo "tests: 0 passed, 1 failed (no test-suite.log: the suite did not run)"
-        return 1
+    for log in "$build/test-suite.log" "$sanbuild/test-suite.log"; do
+        if [ -f "$log" ]; then
+            grep '^# [A-Z]*:' "$log"
+        else
+            printf '# TOTAL: 1\n# ERROR: 1\n'
+        fi
+    done >"$build/summary.in"
+    if [ -f "$build/fuzz.out" ]; then
+        cat "$build/fuzz.out" >>"$build/summary.in"
+    else
+        echo "fuzz: build failed (no fuzz run)" >>"$build/summary.in"
     fi
     awk '
-        /^# TOTAL:/ { total = $3 }
+        /^# TOTAL:/ { total += $3 }
         /^# PASS:/  { pass += $3 }
         /^# XFAIL:/ { pass += $3 }
         /^# SKIP:/  { skip += $3 }
         /^# FAIL:/  { fail += $3 }
         /^# XPASS:/ { fail += $3 }
         /^# ERROR:/ { fail += $3 }
+        /^fuzz: [^ ]*: ok,/     { total++; pass++ }
+        /^fuzz: [^ ]*: FAILED/  { total++; fail++ }
+        /^fuzz: (build|configure) failed/ { total++; fail++ }
         END {
             if (total == 0) { fail += 1 }
             line = sprintf("tests: %d passed, %d failed", pass, fail)
             if (skip > 0) line = line sprintf(", %d skipped", skip)
             print line
             exit (fail > 0 || total == 0) ? 1 : 0
-        }' "$log"
+        }' "$build/summary.in"
 }
 
 case "${1:-}" in
@@ -82,16 +120,26 @@ demo)
     make demo
     ;;
 check)
+    # 1. The normal build and the whole suite. 2. The sanitizer build and
+    # its unit and end-to-end tests (SANITIZER_LOAD_SECONDS of load).
+    # 3. FUZZ_SECONDS of fuzzing per target. Then one summary line.
     install_deps
     configure_and_build
     status=0
-    make -j"$jobs" check || status=$?
-    # Show what failed, then the one-line summary CI reads.
-    if [ "$status" -ne 0 ]; then
-        for f in $(find "$build/tests" -name '*.log' ! -name 'test-suite.log'); do
-            grep -qE '^(not ok|FAIL|ERROR)' "$f" 2>/dev/null && { echo "==> $f"; cat "$f"; }
-        done
+    make -j"$jobs" check || { status=1; show_failures "$build"; }
+    if configure_and_build_sanitized; then
+        # ASan's quarantine (256 MiB) holds freed memory: hostd's growth
+        # under load means nothing there; leaks are LeakSanitizer's job.
+        env $SANITIZER_ENV make -j"$jobs" check-sanitizers \
+            LOAD_SECONDS="${SANITIZER_LOAD_SECONDS:-15}" LOAD_MAX_GROWTH_KIB=1048576 ||
+            { status=1; show_failures "$sanbuild"; }
+    else
+        status=1
+        rm -f "$sanbuild/test-suite.log"
     fi
+    make -C "$build" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}" 2>&1 | tee "$build/fuzz.out" ||
+        status=1
+    grep -q '^fuzz: .* 0 failed$' "$build/fuzz.out" || status=1
     summarise || status=1
     exit "$status"
     ;;

@@ -22,6 +22,8 @@ static void usage(FILE *f)
                "  --control-fd=N (serve it on the listening socket N made by the caller;\n"
                "                  with --control too, PATH only names it)\n"
                "  --start-paused (with --control: do not run the guest until unpaused)\n"
+               "  --log-max=BYTES (stop copying console output to stdout, a regular file,\n"
+               "                   while it is that large; resumes once it is truncated)\n"
                "Compiled-in modules: core block net dumpcore control smp place\n"
                "Module options:\n", hv_progname());
     for (int i = 0; hv_modules[i] != NULL; i++) {
@@ -86,6 +88,14 @@ static int apply_one(struct hv *hv, const char *arg)
             return -1;
         hv->control_fd = (int)fd;
         hv->managed = true;
+        return 0;
+    }
+    if (strncmp(arg, "--log-max=", 10) == 0) {
+        char *end;
+        unsigned long long v = strtoull(arg + 10, &end, 10);
+        if (end == arg + 10 || *end != '\0' || arg[10] == '-' || v < 1024)
+            return -1;
+        hv->console.log_max = v;
         return 0;
     }
     if (strcmp(arg, "--start-paused") == 0) {

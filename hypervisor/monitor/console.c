@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "console.h"
@@ -27,8 +28,41 @@ int hv_console_init_managed(struct hv *hv)
     return 0;
 }
 
-static void write_stdout(const uint8_t *data, size_t len)
+/*
+ * --log-max: a guest printing for ever must not fill the disk. Past the
+ * cap, output to stdout stops (with one line saying so) until whoever
+ * rotates the file (hostd) truncates it; the file's size is re-read only
+ * when the count says the cap is reached. The ring and the controller
+ * still get everything.
+ */
+static bool log_room(struct hv_console *c, size_t len)
 {
+    if (c->log_max == 0 || c->log_size + len <= c->log_max)
+        return true;
+    struct stat st;
+    if (fstat(STDOUT_FILENO, &st) < 0 || !S_ISREG(st.st_mode)) {
+        c->log_max = 0;   /* not a file: nothing to cap */
+        return true;
+    }
+    c->log_size = (uint64_t)st.st_size;
+    if (c->log_size + len <= c->log_max) {
+        c->log_full = false;
+        return true;
+    }
+    if (!c->log_full) {
+        static const char note[] = "\nskiff-hv: console log full; output dropped until it is "
+                                   "rotated\n";
+        c->log_full = true;
+        (void)!write(STDOUT_FILENO, note, sizeof note - 1);
+    }
+    return false;
+}
+
+static void write_stdout(struct hv_console *c, const uint8_t *data, size_t len)
+{
+    if (!log_room(c, len))
+        return;
+    c->log_size += len;
     while (len > 0) {
         ssize_t n = write(STDOUT_FILENO, data, len);
         if (n < 0 && errno == EINTR)
@@ -70,9 +104,10 @@ void hv_console_write(struct hv *hv, const uint8_t *data, size_t len)
 {
     struct hv_console *c = &hv->console;
     /* One PUTS stays whole on stdout and in the ring even when several
-     * vCPUs write at once (a pipe keeps only small writes whole). */
+     * vCPUs write at once (a pipe keeps only small writes whole); the lock
+     * also keeps the log's size count whole. */
     pthread_mutex_lock(&c->lock);
-    write_stdout(data, len);
+    write_stdout(c, data, len);
     if (c->ring == NULL) {
         pthread_mutex_unlock(&c->lock);
         return;

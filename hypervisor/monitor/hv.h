@@ -95,6 +95,9 @@ struct hv_console {
     bool subscribed;
     uint64_t dropped;
     int wake_fd;                /* eventfd: output queued for the controller */
+    uint64_t log_max;           /* --log-max: stdout file size cap, 0 = none */
+    uint64_t log_size;          /* stdout's size as last seen plus what we wrote */
+    bool log_full;              /* output dropped until the file is rotated */
 };
 
 /*

@@ -29,6 +29,7 @@ hypervisor_monitor_libhv_a_SOURCES = \
 	hypervisor/monitor/mod_smp.c hypervisor/monitor/smp.h \
 	hypervisor/monitor/run.c hypervisor/monitor/run.h \
 	hypervisor/monitor/sandbox.c hypervisor/monitor/sandbox.h \
+	hypervisor/monitor/sandbox_sanitizers.c \
 	hypervisor/monitor/vcpu_ctl.c hypervisor/monitor/vcpu_ctl.h
 hypervisor_monitor_libhv_a_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
 hypervisor_monitor_libhv_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(PROTOBUF_C_CFLAGS)

@@ -145,6 +145,8 @@ static int build(scmp_filter_ctx ctx, const struct hv *hv)
            ALLOW(ctx, write, 1, ON_FD(STDOUT_FILENO)) |
            ALLOW(ctx, write, 1, ON_FD(STDERR_FILENO)) |
            ALLOW(ctx, ppoll, 0) |
+           ALLOW(ctx, fstat, 1, ON_FD(STDOUT_FILENO)) |          /* --log-max */
+           ALLOW(ctx, newfstatat, 1, ON_FD(STDOUT_FILENO)) |
            ALLOW(ctx, clock_gettime, 0) |
            ALLOW(ctx, rt_sigreturn, 0) | ALLOW(ctx, rt_sigprocmask, 0) |
            ALLOW(ctx, exit_group, 0) | ALLOW(ctx, exit, 0) |
@@ -199,7 +201,8 @@ int hv_sandbox_enter(struct hv *hv)
         return -1;
     }
     /* TSYNC: the filter covers the vCPU threads, already running. */
-    if (build(ctx, hv) != 0 || seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0) {
+    if (build(ctx, hv) != 0 || hv_sandbox_allow_sanitizers(ctx) != 0 ||
+        seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0) {
         seccomp_release(ctx);
         hv_err("sandbox: cannot build the seccomp filter");
         return -1;

@@ -14,4 +14,8 @@ int hv_sandbox_close_inherited(const struct hv *hv);
 /* Refuse READ_IMPLIES_EXEC, then install the filter. Returns 0 or -1. */
 int hv_sandbox_enter(struct hv *hv);
 
+/* Sanitizer builds: add what the runtimes need (sandbox_sanitizers.c);
+ * elsewhere nothing. ctx is a scmp_filter_ctx. */
+int hv_sandbox_allow_sanitizers(void *ctx);
+
 #endif

@@ -22,7 +22,10 @@ HOSTD_TESTS = \
 	tests/integration/sched.bats \
 	tests/integration/numa.bats \
 	tests/integration/policy.bats \
-	tests/integration/saverestore.bats
+	tests/integration/saverestore.bats \
+	tests/integration/hostile-hostd.bats \
+	tests/integration/load.bats \
+	tests/integration/faults.bats
 
 # What operators meet: install, packages, docs, shell completion.
 OPERATOR_TESTS = \
@@ -33,3 +36,11 @@ OPERATOR_TESTS = \
 INTEGRATION_TESTS += $(HOSTD_TESTS) $(OPERATOR_TESTS)
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/hostd.bash tests/integration/pools.bash
+
+# The sanitizer build (./configure --enable-sanitizers) runs everything but
+# the operator tests: those check installed products, and a sanitized
+# libskiff cannot be linked by the plain programs they build.
+SANITIZER_TESTS = $(filter-out $(OPERATOR_TESTS),$(TESTS))
+check-sanitizers:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(SANITIZER_TESTS)'
+.PHONY: check-sanitizers

@@ -36,3 +36,10 @@ tests_tools_snapctl_SOURCES = tests/tools/snapctl.c
 tests_tools_snapctl_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
 tests_tools_snapctl_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_tools_snapctl_LDADD = $(COMMON_LIBS)
+# loadgen: bounded load and slow clients against a hostd (load.bats).
+check_PROGRAMS += tests/tools/loadgen
+tests_tools_loadgen_SOURCES = tests/tools/loadgen.c bench/procmem.c bench/procmem.h
+tests_tools_loadgen_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS) -I$(top_srcdir)/client/include \
+	-I$(top_srcdir)/bench
+tests_tools_loadgen_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) -pthread
+tests_tools_loadgen_LDADD = client/libskiff.la $(COMMON_LIBS) -lpthread
