@@ -135,6 +135,15 @@ static char *hierarchy_dir(int version)
     return dir;
 }
 
+/* Use parent (taken over) as the domains' parent cgroup. */
+static bool adopt(struct cgroup_ctl *cg, char *parent, int version)
+{
+    cg->parent = parent;
+    cg->version = version;
+    snprintf(cg->why, sizeof cg->why, "cgroup v%d cpu controller at %s", version, parent);
+    return true;
+}
+
 static bool try_v2(struct cgroup_ctl *cg, const char *name)
 {
     char *dir = hierarchy_dir(2);
@@ -158,10 +167,7 @@ static bool try_v2(struct cgroup_ctl *cg, const char *name)
         free(parent);
         return false;
     }
-    cg->parent = parent;
-    cg->version = 2;
-    snprintf(cg->why, sizeof cg->why, "cgroup v2 cpu controller at %s", parent);
-    return true;
+    return adopt(cg, parent, 2);
 }
 
 static bool try_v1(struct cgroup_ctl *cg, const char *name)
@@ -178,10 +184,7 @@ static bool try_v1(struct cgroup_ctl *cg, const char *name)
         free(parent);
         return false;
     }
-    cg->parent = parent;
-    cg->version = 1;
-    snprintf(cg->why, sizeof cg->why, "cgroup v1 cpu controller at %s", parent);
-    return true;
+    return adopt(cg, parent, 1);
 }
 
 /* Domain cgroups left empty by monitors that ended while no hostd
@@ -238,10 +241,24 @@ static char *domain_dir(const struct cgroup_ctl *cg, const char *uuid)
     return xasprintf("%s/%s", cg->parent, uuid);
 }
 
+struct cg_write {
+    const char *file;
+    const char *value;
+};
+
+/* Write each value in turn; stop at the first that fails. */
+static int write_all(const char *dir, const struct cg_write *w, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n && rc >= 0; i++)
+        rc = write_file(dir, w[i].file, w[i].value);
+    return rc;
+}
+
 static int set_values(const struct cgroup_ctl *cg, const char *dir, uint32_t weight,
                       uint32_t cap, char *msg, size_t len)
 {
-    char w[32], m[64];
+    char w[32], m[64], q[64];
     int rc;
     if (weight == 0)
         weight = SCHED_WEIGHT_DEFAULT;
@@ -251,39 +268,46 @@ static int set_values(const struct cgroup_ctl *cg, const char *dir, uint32_t wei
             snprintf(m, sizeof m, "%llu %u", (unsigned long long)cap * 1000, SCHED_PERIOD_US);
         else
             snprintf(m, sizeof m, "max %u", SCHED_PERIOD_US);
-        if ((rc = write_file(dir, "cpu.weight", w)) < 0 ||
-            (rc = write_file(dir, "cpu.max", m)) < 0)
-            goto fail;
-        return 0;
+        const struct cg_write v2[] = { { "cpu.weight", w }, { "cpu.max", m } };
+        rc = write_all(dir, v2, sizeof v2 / sizeof v2[0]);
+    } else {
+        snprintf(w, sizeof w, "%u", cgroup_v1_shares(weight));
+        snprintf(m, sizeof m, "%u", SCHED_PERIOD_US);
+        if (cap)
+            snprintf(q, sizeof q, "%llu", (unsigned long long)cap * 1000);
+        else
+            snprintf(q, sizeof q, "-1");
+        const struct cg_write v1[] = {
+            { "cpu.shares", w }, { "cpu.cfs_period_us", m }, { "cpu.cfs_quota_us", q } };
+        rc = write_all(dir, v1, sizeof v1 / sizeof v1[0]);
     }
-    snprintf(w, sizeof w, "%u", cgroup_v1_shares(weight));
-    snprintf(m, sizeof m, "%u", SCHED_PERIOD_US);
-    if ((rc = write_file(dir, "cpu.shares", w)) < 0 ||
-        (rc = write_file(dir, "cpu.cfs_period_us", m)) < 0)
-        goto fail;
-    if (cap)
-        snprintf(m, sizeof m, "%llu", (unsigned long long)cap * 1000);
-    else
-        snprintf(m, sizeof m, "-1");
-    if ((rc = write_file(dir, "cpu.cfs_quota_us", m)) < 0)
-        goto fail;
-    return 0;
-fail:
-    snprintf(msg, len, "cannot set the CPU controller's values in %s: %s", dir, strerror(-rc));
-    return rc;
+    if (rc < 0)
+        snprintf(msg, len, "cannot set the CPU controller's values in %s: %s", dir,
+                 strerror(-rc));
+    return rc < 0 ? rc : 0;
+}
+
+/* The domain cgroup dir of uuid, or NULL with *rc set (no controller: msg says why). */
+static char *usable_domain_dir(const struct cgroup_ctl *cg, const char *uuid, int *rc,
+                               char *msg, size_t len)
+{
+    if (cg->version == 0) {
+        snprintf(msg, len, "%s", cg->why);
+        *rc = -EOPNOTSUPP;
+        return NULL;
+    }
+    char *dir = domain_dir(cg, uuid);
+    *rc = dir == NULL ? -ENOMEM : 0;
+    return dir;
 }
 
 int cgroup_domain_enter(struct cgroup_ctl *cg, const char *uuid, pid_t pid, uint32_t weight,
                         uint32_t cap, char *msg, size_t len)
 {
-    if (cg->version == 0) {
-        snprintf(msg, len, "%s", cg->why);
-        return -EOPNOTSUPP;
-    }
-    char *dir = domain_dir(cg, uuid);
+    int rc;
+    char *dir = usable_domain_dir(cg, uuid, &rc, msg, len);
     if (dir == NULL)
-        return -ENOMEM;
-    int rc = 0;
+        return rc;
     char pidbuf[32];
     snprintf(pidbuf, sizeof pidbuf, "%ld", (long)pid);
     int made = mkdir(dir, 0755);
@@ -307,14 +331,11 @@ int cgroup_domain_enter(struct cgroup_ctl *cg, const char *uuid, pid_t pid, uint
 int cgroup_domain_set(struct cgroup_ctl *cg, const char *uuid, uint32_t weight, uint32_t cap,
                       char *msg, size_t len)
 {
-    if (cg->version == 0) {
-        snprintf(msg, len, "%s", cg->why);
-        return -EOPNOTSUPP;
-    }
-    char *dir = domain_dir(cg, uuid);
+    int rc;
+    char *dir = usable_domain_dir(cg, uuid, &rc, msg, len);
     if (dir == NULL)
-        return -ENOMEM;
-    int rc = set_values(cg, dir, weight, cap, msg, len);
+        return rc;
+    rc = set_values(cg, dir, weight, cap, msg, len);
     free(dir);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "daemon/pool_state.h"
+#include "daemon/rpc_cpu.h"
 #include "daemon/vcpu_affinity.h"
 #include "domain.h"
 #include "hostd.h"
@@ -69,17 +70,6 @@ void pools_count(struct hostd *h, const char *name, unsigned *all, unsigned *act
     }
 }
 
-static int replace_str(char **field, const char *value)
-{
-    char *copy = strdup(value);
-    if (copy == NULL)
-        return -ENOMEM;
-    if (*field != NULL && *field != protobuf_c_empty_string)
-        free(*field);
-    *field = copy;
-    return 0;
-}
-
 /* Point the domains of pool `from` at `to` (row and config). */
 static int rename_domains(struct hostd *h, const char *from, const char *to)
 {
@@ -88,9 +78,9 @@ static int rename_domains(struct hostd *h, const char *from, const char *to)
         struct domain *d = list_entry(it, struct domain, link);
         if (d->row.pool == NULL || strcmp(d->row.pool, from) != 0)
             continue;
-        int rc = replace_str(&d->row.pool, to);
+        int rc = pb_replace_str(&d->row.pool, to);
         if (rc == 0 && strcmp(d->cfg->pool, from) == 0)
-            rc = replace_str(&d->cfg->pool, to);
+            rc = pb_replace_str(&d->cfg->pool, to);
         if (rc == 0)
             rc = domain_commit(d);
         if (rc < 0)
@@ -107,8 +97,8 @@ static void undo_rename(struct hostd *h, const char *from, const char *to)
         if (x->row.pool == NULL || strcmp(x->row.pool, to) != 0)
             continue;
         if (strcmp(x->cfg->pool, to) == 0)
-            replace_str(&x->cfg->pool, from);
-        replace_str(&x->row.pool, from);
+            pb_replace_str(&x->cfg->pool, from);
+        pb_replace_str(&x->row.pool, from);
     }
 }
 

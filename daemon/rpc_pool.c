@@ -365,17 +365,6 @@ static void op_pool_cpus(struct call *call, Skiff__V1__PoolCpus *rq, bool add)
     rpc_cpu_apply_then_reply(call, name, name);
 }
 
-static int set_str(char **field, const char *value)
-{
-    char *copy = strdup(value);
-    if (copy == NULL)
-        return -ENOMEM;
-    if (*field != NULL && *field != protobuf_c_empty_string)
-        free(*field);
-    *field = copy;
-    return 0;
-}
-
 static void op_pool_migrate(struct call *call, Skiff__V1__PoolMigrate *rq)
 {
     struct hostd *h = call->conn->h;
@@ -405,7 +394,7 @@ static void op_pool_migrate(struct call *call, Skiff__V1__PoolMigrate *rq)
     char *old_cfg = strdup(d->cfg->pool);
     struct pooltab t;
     if (old_row == NULL || old_cfg == NULL || pooltab_copy(&t, &h->pools) < 0 ||
-        set_str(&d->row.pool, to) < 0 || set_str(&d->cfg->pool, to) < 0) {
+        pb_replace_str(&d->row.pool, to) < 0 || pb_replace_str(&d->cfg->pool, to) < 0) {
         free(old_row);
         free(old_cfg);
         call_error(call, E(INTERNAL), "out of memory");
@@ -414,8 +403,8 @@ static void op_pool_migrate(struct call *call, Skiff__V1__PoolMigrate *rq)
     rc = pools_commit(h, &t, NULL, NULL, d);
     if (rc < 0) {
         pooltab_free(&t);
-        set_str(&d->row.pool, old_row);
-        set_str(&d->cfg->pool, old_cfg);
+        pb_replace_str(&d->row.pool, old_row);
+        pb_replace_str(&d->cfg->pool, old_cfg);
         free(old_row);
         free(old_cfg);
         call_error(call, E(INTERNAL), "cannot record the move: %s", strerror(-rc));

@@ -210,18 +210,6 @@ static Skiff__V1__DomainConfig *clone_config(const Skiff__V1__DomainConfig *cfg)
     return copy;
 }
 
-/* Replace a string of an unpacked message (protobuf-c's allocator is malloc). */
-static int put(char **field, const char *value)
-{
-    char *copy = strdup(value);
-    if (copy == NULL)
-        return -ENOMEM;
-    if (*field != NULL && *field != protobuf_c_empty_string)
-        free(*field);
-    *field = copy;
-    return 0;
-}
-
 static Skiff__V1__VcpuPin *pin_for(Skiff__V1__DomainConfig *cfg, unsigned vcpu)
 {
     for (size_t i = 0; i < cfg->n_vcpu_pins; i++)
@@ -260,23 +248,23 @@ static int apply_pin(Skiff__V1__DomainConfig *cfg, int vcpu, const char *hard, c
     if (vcpu < 0) {
         /* Every vCPU: the domain-wide keys, and per-vCPU overrides go. */
         if (hard[0] != '\0')
-            rc = put(&cfg->cpus, strcmp(hard, "all") == 0 ? "" : hard);
+            rc = pb_replace_str(&cfg->cpus, strcmp(hard, "all") == 0 ? "" : hard);
         if (rc == 0 && soft[0] != '\0')
-            rc = put(&cfg->cpus_soft, soft);
+            rc = pb_replace_str(&cfg->cpus_soft, soft);
         for (size_t i = 0; rc == 0 && i < cfg->n_vcpu_pins; i++) {
             if (hard[0] != '\0')
-                rc = put(&cfg->vcpu_pins[i]->hard, "");
+                rc = pb_replace_str(&cfg->vcpu_pins[i]->hard, "");
             if (rc == 0 && soft[0] != '\0')
-                rc = put(&cfg->vcpu_pins[i]->soft, "");
+                rc = pb_replace_str(&cfg->vcpu_pins[i]->soft, "");
         }
     } else {
         Skiff__V1__VcpuPin *p = pin_for(cfg, (unsigned)vcpu);
         if (p == NULL)
             return -ENOMEM;
         if (hard[0] != '\0')
-            rc = put(&p->hard, hard);
+            rc = pb_replace_str(&p->hard, hard);
         if (rc == 0 && soft[0] != '\0')
-            rc = put(&p->soft, soft);
+            rc = pb_replace_str(&p->soft, soft);
     }
     drop_empty_pins(cfg);
     return rc;

@@ -71,6 +71,12 @@ void cli_format_duration(char *buf, size_t len, uint64_t seconds);
 uint64_t cli_uptime_s(uint64_t started_at_ns);
 void cli_json_config(struct json *j, const struct skiff_domain_config *cfg);
 void cli_json_domain(struct json *j, const struct skiff_domain_info *d);
+/* A libskiff call's rc as an exit status: cli_fail's when rc < 0. */
+int cli_status(const struct cli *cli, int rc, const struct skiff_error *err);
+/* A JSON array on stdout of n objects, items[i] (each size bytes) written
+ * by fields between the braces. */
+void cli_json_objects(const void *items, size_t n, size_t size,
+                      void (*fields)(struct json *j, const void *item));
 
 /* load-config.c: FILE plus KEY=VALUE overrides -> a config with absolute
  * paths. Prints errors/warnings; returns 0 or an exit status. */

@@ -14,6 +14,21 @@ static void warn(void *ctx, const char *msg)
     fprintf(stderr, "skiff: %s\n", msg);
 }
 
+static void pool_fields(struct json *j, const void *item)
+{
+    const struct skiff_pool_info *p = item;
+    json_kv_string(j, "name", p->name);
+    json_kv_string(j, "cpus", p->cpus);
+    json_kv_u64(j, "ncpus", p->ncpus);
+    json_kv_string(j, "sched", p->sched);
+    json_kv_u64(j, "domains", p->domains);
+    json_key(j, "domain_names");
+    json_array_begin(j);
+    for (size_t k = 0; k < p->n_domain_names; k++)
+        json_string(j, p->domain_names[k]);
+    json_array_end(j);
+}
+
 int cli_cmd_cpupool_list(struct cli *cli, const struct cli_args *a)
 {
     int rc = cli_connect(cli);
@@ -25,25 +40,7 @@ int cli_cmd_cpupool_list(struct cli *cli, const struct cli_args *a)
     if (skiff_pool_list(cli->conn, a->npos ? a->pos[0] : NULL, &list, &n, &err) < 0)
         return cli_fail(cli, &err);
     if (cli_json(cli, a)) {
-        struct json j;
-        json_init(&j, stdout);
-        json_array_begin(&j);
-        for (size_t i = 0; i < n; i++) {
-            json_object_begin(&j);
-            json_kv_string(&j, "name", list[i].name);
-            json_kv_string(&j, "cpus", list[i].cpus);
-            json_kv_u64(&j, "ncpus", list[i].ncpus);
-            json_kv_string(&j, "sched", list[i].sched);
-            json_kv_u64(&j, "domains", list[i].domains);
-            json_key(&j, "domain_names");
-            json_array_begin(&j);
-            for (size_t k = 0; k < list[i].n_domain_names; k++)
-                json_string(&j, list[i].domain_names[k]);
-            json_array_end(&j);
-            json_object_end(&j);
-        }
-        json_array_end(&j);
-        json_end(&j);
+        cli_json_objects(list, n, sizeof *list, pool_fields);
     } else if (a->seen & OPT_CPULIST) {
         printf("%-19s%s\n", "Name", "CPU list");
         for (size_t i = 0; i < n; i++)
@@ -89,7 +86,7 @@ int cli_cmd_cpupool_create(struct cli *cli, const struct cli_args *a)
     }
     struct skiff_pool_config c = { pc->name, pc->cpus, pc->sched };
     struct skiff_error err;
-    rc = skiff_pool_create(cli->conn, &c, &err) < 0 ? cli_fail(cli, &err) : CLI_EXIT_OK;
+    rc = cli_status(cli, skiff_pool_create(cli->conn, &c, &err), &err);
     skiff_cfg_pool_free(pc);
     return rc;
 }
@@ -111,7 +108,7 @@ static int simple(struct cli *cli, const struct cli_args *a, enum pool_op op)
     case P_MIGRATE: rc = skiff_pool_migrate(cli->conn, a->pos[0], a->pos[1], &err); break;
     case P_SPLIT: rc = skiff_pool_numa_split(cli->conn, &err); break;
     }
-    return rc < 0 ? cli_fail(cli, &err) : CLI_EXIT_OK;
+    return cli_status(cli, rc, &err);
 }
 
 int cli_cmd_cpupool_destroy(struct cli *cli, const struct cli_args *a)

@@ -15,11 +15,9 @@ int cli_cmd_sched_credit(struct cli *cli, const struct cli_args *a)
         return rc;
     struct skiff_error err;
     if (set) {
-        if (skiff_sched_credit_set(cli->conn, a->domain,
-                                   a->seen & OPT_WEIGHT ? a->weight : 0,
-                                   a->seen & OPT_CAP ? (int32_t)a->cap : -1, &err) < 0)
-            return cli_fail(cli, &err);
-        return CLI_EXIT_OK;
+        rc = skiff_sched_credit_set(cli->conn, a->domain, a->seen & OPT_WEIGHT ? a->weight : 0,
+                                    a->seen & OPT_CAP ? (int32_t)a->cap : -1, &err);
+        return cli_status(cli, rc, &err);
     }
     struct skiff_sched_credit *list;
     size_t n;

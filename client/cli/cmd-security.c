@@ -70,9 +70,7 @@ int cli_cmd_setenforce(struct cli *cli, const struct cli_args *a)
     if (rc != CLI_EXIT_OK)
         return rc;
     struct skiff_error err;
-    if (skiff_setenforce(cli->conn, enforcing, &err) < 0)
-        return cli_fail(cli, &err);
-    return CLI_EXIT_OK;
+    return cli_status(cli, skiff_setenforce(cli->conn, enforcing, &err), &err);
 }
 
 /* A whole file, at most max bytes: 0, or an exit status (reported). */
@@ -114,11 +112,18 @@ int cli_cmd_loadpolicy(struct cli *cli, const struct cli_args *a)
     rc = cli_connect(cli);
     if (rc == CLI_EXIT_OK) {
         struct skiff_error err;
-        if (skiff_loadpolicy(cli->conn, buf, len, &err) < 0)
-            rc = cli_fail(cli, &err);
+        rc = cli_status(cli, skiff_loadpolicy(cli->conn, buf, len, &err), &err);
     }
     free(buf);
     return rc;
+}
+
+static void label_fields(struct json *j, const void *item)
+{
+    const struct skiff_label *l = item;
+    json_kv_string(j, "kind", l->kind);
+    json_kv_string(j, "name", l->name);
+    json_kv_string(j, "context", l->context);
 }
 
 int cli_cmd_labels(struct cli *cli, const struct cli_args *a)
@@ -132,18 +137,7 @@ int cli_cmd_labels(struct cli *cli, const struct cli_args *a)
     if (skiff_labels(cli->conn, &ls, &n, &err) < 0)
         return cli_fail(cli, &err);
     if (cli_json(cli, a)) {
-        struct json j;
-        json_init(&j, stdout);
-        json_array_begin(&j);
-        for (size_t i = 0; i < n; i++) {
-            json_object_begin(&j);
-            json_kv_string(&j, "kind", ls[i].kind);
-            json_kv_string(&j, "name", ls[i].name);
-            json_kv_string(&j, "context", ls[i].context);
-            json_object_end(&j);
-        }
-        json_array_end(&j);
-        json_end(&j);
+        cli_json_objects(ls, n, sizeof *ls, label_fields);
     } else {
         printf("%-8s %-24s %s\n", "Kind", "Name", "Context");
         for (size_t i = 0; i < n; i++) {

@@ -5,18 +5,28 @@
 
 #include "cli.h"
 
-int cli_cmd_save(struct cli *cli, const struct cli_args *a)
+/* arg made absolute into *path, then connected; on failure *path is freed. */
+static int path_and_connect(struct cli *cli, const char *arg, char **path)
 {
-    char *path = NULL;
-    if (cli_absolute_path(a->pos[1], &path) < 0 || path == NULL) {
-        fprintf(stderr, "skiff: %s: cannot make the path absolute\n", a->pos[1]);
+    *path = NULL;
+    if (cli_absolute_path(arg, path) < 0 || *path == NULL) {
+        fprintf(stderr, "skiff: %s: cannot make the path absolute\n", arg);
         return CLI_EXIT_FAIL;
     }
     int rc = cli_connect(cli);
     if (rc != CLI_EXIT_OK) {
-        free(path);
-        return rc;
+        free(*path);
+        *path = NULL;
     }
+    return rc;
+}
+
+int cli_cmd_save(struct cli *cli, const struct cli_args *a)
+{
+    char *path;
+    int rc = path_and_connect(cli, a->pos[1], &path);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     struct skiff_error err;
     struct skiff_save_result res;
     bool keep = (a->seen & OPT_CHECKPOINT) != 0;
@@ -33,16 +43,10 @@ int cli_cmd_save(struct cli *cli, const struct cli_args *a)
 
 int cli_cmd_restore(struct cli *cli, const struct cli_args *a)
 {
-    char *path = NULL;
-    if (cli_absolute_path(a->pos[0], &path) < 0 || path == NULL) {
-        fprintf(stderr, "skiff: %s: cannot make the path absolute\n", a->pos[0]);
-        return CLI_EXIT_FAIL;
-    }
-    int rc = cli_connect(cli);
-    if (rc != CLI_EXIT_OK) {
-        free(path);
+    char *path;
+    int rc = path_and_connect(cli, a->pos[0], &path);
+    if (rc != CLI_EXIT_OK)
         return rc;
-    }
     struct skiff_error err;
     struct skiff_domain_info d;
     bool paused = (a->seen & OPT_PAUSED) != 0;

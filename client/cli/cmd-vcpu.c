@@ -14,6 +14,21 @@ static const char *state(const struct skiff_vcpu_info *v)
     return v->blocked ? "-b-" : "r--";
 }
 
+static void vcpu_fields(struct json *j, const void *item)
+{
+    const struct skiff_vcpu_info *v = item;
+    json_kv_string(j, "domain", v->domain);
+    json_kv_u64(j, "id", v->domain_id);
+    json_kv_u64(j, "vcpu", v->vcpu);
+    json_kv_i64(j, "tid", v->tid);
+    json_kv_i64(j, "cpu", v->cpu);
+    json_kv_string(j, "state", state(v));
+    json_kv_u64(j, "time_ns", v->time_ns);
+    json_kv_string(j, "hard", v->hard);
+    json_kv_string(j, "soft", v->soft);
+    json_kv_string(j, "affinity", v->affinity);
+}
+
 int cli_cmd_vcpu_list(struct cli *cli, const struct cli_args *a)
 {
     int rc = cli_connect(cli);
@@ -25,26 +40,7 @@ int cli_cmd_vcpu_list(struct cli *cli, const struct cli_args *a)
     if (skiff_vcpu_list(cli->conn, a->npos ? a->pos[0] : NULL, &list, &n, &err) < 0)
         return cli_fail(cli, &err);
     if (cli_json(cli, a)) {
-        struct json j;
-        json_init(&j, stdout);
-        json_array_begin(&j);
-        for (size_t i = 0; i < n; i++) {
-            const struct skiff_vcpu_info *v = &list[i];
-            json_object_begin(&j);
-            json_kv_string(&j, "domain", v->domain);
-            json_kv_u64(&j, "id", v->domain_id);
-            json_kv_u64(&j, "vcpu", v->vcpu);
-            json_kv_i64(&j, "tid", v->tid);
-            json_kv_i64(&j, "cpu", v->cpu);
-            json_kv_string(&j, "state", state(v));
-            json_kv_u64(&j, "time_ns", v->time_ns);
-            json_kv_string(&j, "hard", v->hard);
-            json_kv_string(&j, "soft", v->soft);
-            json_kv_string(&j, "affinity", v->affinity);
-            json_object_end(&j);
-        }
-        json_array_end(&j);
-        json_end(&j);
+        cli_json_objects(list, n, sizeof *list, vcpu_fields);
     } else {
         int w = 20;
         for (size_t i = 0; i < n; i++)
@@ -83,7 +79,5 @@ int cli_cmd_vcpu_pin(struct cli *cli, const struct cli_args *a)
     if (rc != CLI_EXIT_OK)
         return rc;
     struct skiff_error err;
-    if (skiff_vcpu_pin(cli->conn, a->pos[0], vcpu, hard, soft, &err) < 0)
-        return cli_fail(cli, &err);
-    return CLI_EXIT_OK;
+    return cli_status(cli, skiff_vcpu_pin(cli->conn, a->pos[0], vcpu, hard, soft, &err), &err);
 }

@@ -109,3 +109,23 @@ void cli_json_domain(struct json *j, const struct skiff_domain_info *d)
     cli_json_config(j, &d->config);
     json_object_end(j);
 }
+
+int cli_status(const struct cli *cli, int rc, const struct skiff_error *err)
+{
+    return rc < 0 ? cli_fail(cli, err) : CLI_EXIT_OK;
+}
+
+void cli_json_objects(const void *items, size_t n, size_t size,
+                      void (*fields)(struct json *j, const void *item))
+{
+    struct json j;
+    json_init(&j, stdout);
+    json_array_begin(&j);
+    for (size_t i = 0; i < n; i++) {
+        json_object_begin(&j);
+        fields(&j, (const char *)items + i * size);
+        json_object_end(&j);
+    }
+    json_array_end(&j);
+    json_end(&j);
+}

@@ -61,6 +61,20 @@ int sk_error_from_proto(const Skiff__V1__Error *e, struct skiff_error *err);
  * is returned only when it carries no error. */
 int sk_call(struct skiff_conn *c, Skiff__V1__Request *req, Skiff__V1__Response **out,
             struct skiff_error *err);
+/* sk_call for a reply that carries nothing the caller wants. */
+int sk_call_plain(struct skiff_conn *c, Skiff__V1__Request *req, struct skiff_error *err);
+/* sk_call whose reply must carry a result of case want; else err says
+ * "hostd's reply carried no WHAT" (a protocol error). */
+int sk_call_expect(struct skiff_conn *c, Skiff__V1__Request *req,
+                   Skiff__V1__Response__ResultCase want, const char *what,
+                   Skiff__V1__Response **out, struct skiff_error *err);
+/* The same for a request whose argument is Empty; want ..._RESULT__NOT_SET
+ * takes any reply. */
+int sk_call_empty(struct skiff_conn *c, Skiff__V1__Request__OpCase op,
+                  Skiff__V1__Response__ResultCase want, const char *what,
+                  Skiff__V1__Response **out, struct skiff_error *err);
+/* Fill err with "out of memory"; returns -SKIFF_ERR_NOMEM. */
+int sk_nomem(struct skiff_error *err);
 /* Send req with a fresh id, without waiting. */
 int sk_send_request(struct skiff_conn *c, Skiff__V1__Request *req, struct skiff_error *err);
 int sk_send_message(struct skiff_conn *c, const Skiff__V1__ClientMessage *m,

@@ -5,9 +5,49 @@
 
 #include "internal.h"
 
-static int nomem(struct skiff_error *err)
+int sk_nomem(struct skiff_error *err)
 {
     return sk_seterr(err, SKIFF_ERR_NOMEM, ENOMEM, "out of memory");
+}
+
+int sk_call_plain(struct skiff_conn *c, Skiff__V1__Request *req, struct skiff_error *err)
+{
+    Skiff__V1__Response *r;
+    int rc = sk_call(c, req, &r, err);
+    if (rc < 0)
+        return rc;
+    skiff__v1__response__free_unpacked(r, NULL);
+    return 0;
+}
+
+int sk_call_expect(struct skiff_conn *c, Skiff__V1__Request *req,
+                   Skiff__V1__Response__ResultCase want, const char *what,
+                   Skiff__V1__Response **out, struct skiff_error *err)
+{
+    int rc = sk_call(c, req, out, err);
+    if (rc < 0)
+        return rc;
+    /* protobuf-c sets a oneof's message whenever it sets its case. */
+    if ((*out)->result_case != want) {
+        skiff__v1__response__free_unpacked(*out, NULL);
+        *out = NULL;
+        return sk_seterr(err, SKIFF_ERR_PROTOCOL, 0, "hostd's reply carried no %s", what);
+    }
+    return 0;
+}
+
+int sk_call_empty(struct skiff_conn *c, Skiff__V1__Request__OpCase op,
+                  Skiff__V1__Response__ResultCase want, const char *what,
+                  Skiff__V1__Response **out, struct skiff_error *err)
+{
+    Skiff__V1__Empty empty = SKIFF__V1__EMPTY__INIT;
+    Skiff__V1__Request req = SKIFF__V1__REQUEST__INIT;
+    req.op_case = op;
+    /* Every Empty member of the oneof shares the union's storage. */
+    req.host_info = &empty;
+    if (want == SKIFF__V1__RESPONSE__RESULT__NOT_SET)
+        return sk_call(c, &req, out, err);
+    return sk_call_expect(c, &req, want, what, out, err);
 }
 
 static int need(const void *p, const char *what, struct skiff_error *err)
@@ -34,7 +74,7 @@ static int domain_result(Skiff__V1__Response *r, struct skiff_domain_info *out,
     int rc = 0;
     if (out != NULL) {
         if (r->result_case == SKIFF__V1__RESPONSE__RESULT_DOMAIN && r->domain != NULL)
-            rc = sk_info_from_proto(r->domain, out) < 0 ? nomem(err) : 0;
+            rc = sk_info_from_proto(r->domain, out) < 0 ? sk_nomem(err) : 0;
         else
             memset(out, 0, sizeof *out);
     }
@@ -70,7 +110,7 @@ static int config_call(struct skiff_conn *c, const struct skiff_domain_config *c
         return -SKIFF_ERR_USAGE;
     Skiff__V1__DomainConfig pc;
     if (sk_config_to_proto(cfg, &pc) < 0)
-        return nomem(err);
+        return sk_nomem(err);
     Skiff__V1__Request req = SKIFF__V1__REQUEST__INIT;
     Skiff__V1__DefineRequest def = SKIFF__V1__DEFINE_REQUEST__INIT;
     Skiff__V1__CreateRequest cr = SKIFF__V1__CREATE_REQUEST__INIT;
@@ -204,13 +244,13 @@ int skiff_list(struct skiff_conn *conn, bool all, struct skiff_domain_info **lis
     struct skiff_domain_info *out = NULL;
     if (count > 0 && (out = calloc(count, sizeof *out)) == NULL) {
         skiff__v1__response__free_unpacked(r, NULL);
-        return nomem(err);
+        return sk_nomem(err);
     }
     for (size_t i = 0; i < count; i++)
         if (sk_info_from_proto(r->domains->domains[i], &out[i]) < 0) {
             skiff_domain_list_free(out, i);
             skiff__v1__response__free_unpacked(r, NULL);
-            return nomem(err);
+            return sk_nomem(err);
         }
     skiff__v1__response__free_unpacked(r, NULL);
     *list = out;
@@ -225,19 +265,12 @@ int skiff_host_info(struct skiff_conn *conn, struct skiff_host_info *out,
     if (need(conn, "the connection", err) < 0 || need(out, "out", err) < 0)
         return -SKIFF_ERR_USAGE;
     memset(out, 0, sizeof *out);
-    Skiff__V1__Empty empty = SKIFF__V1__EMPTY__INIT;
-    Skiff__V1__Request req = SKIFF__V1__REQUEST__INIT;
-    req.op_case = SKIFF__V1__REQUEST__OP_HOST_INFO;
-    req.host_info = &empty;
     Skiff__V1__Response *r;
-    int rc = sk_call(conn, &req, &r, err);
+    int rc = sk_call_empty(conn, SKIFF__V1__REQUEST__OP_HOST_INFO, SKIFF__V1__RESPONSE__RESULT_HOST,
+                           "host information", &r, err);
     if (rc < 0)
         return rc;
-    if (r->result_case != SKIFF__V1__RESPONSE__RESULT_HOST || r->host == NULL) {
-        skiff__v1__response__free_unpacked(r, NULL);
-        return sk_seterr(err, SKIFF_ERR_PROTOCOL, 0, "hostd's reply carried no host information");
-    }
-    rc = sk_host_from_proto(r->host, out) < 0 ? nomem(err) : 0;
+    rc = sk_host_from_proto(r->host, out) < 0 ? sk_nomem(err) : 0;
     skiff__v1__response__free_unpacked(r, NULL);
     return rc;
 }

@@ -5,11 +5,6 @@
 
 #include "internal.h"
 
-static int nomem(struct skiff_error *err)
-{
-    return sk_seterr(err, SKIFF_ERR_NOMEM, ENOMEM, "out of memory");
-}
-
 static int need_conn(struct skiff_conn *c, struct skiff_error *err)
 {
     skiff_error_clear(err);
@@ -25,20 +20,21 @@ static int need_str(const char *s, const char *what, struct skiff_error *err)
     return 0;
 }
 
+/* The checks of a list call; *n = 0 (the caller clears its list). */
+static int need_list(struct skiff_conn *c, const void *list, size_t *n, struct skiff_error *err)
+{
+    int rc = need_conn(c, err);
+    if (rc < 0)
+        return rc;
+    if (list == NULL || n == NULL)
+        return sk_seterr(err, SKIFF_ERR_USAGE, EINVAL, "list and n must not be NULL");
+    *n = 0;
+    return 0;
+}
+
 static char *wire(const char *s)
 {
     return (char *)(s != NULL ? s : "");
-}
-
-/* A call whose reply carries nothing the caller wants. */
-static int plain_call(struct skiff_conn *c, Skiff__V1__Request *req, struct skiff_error *err)
-{
-    Skiff__V1__Response *r;
-    int rc = sk_call(c, req, &r, err);
-    if (rc < 0)
-        return rc;
-    skiff__v1__response__free_unpacked(r, NULL);
-    return 0;
 }
 
 /* ---- topology ---- */
@@ -52,18 +48,11 @@ int skiff_host_topology(struct skiff_conn *conn, struct skiff_topology *out,
     if (out == NULL)
         return sk_seterr(err, SKIFF_ERR_USAGE, EINVAL, "out must not be NULL");
     memset(out, 0, sizeof *out);
-    Skiff__V1__Empty empty = SKIFF__V1__EMPTY__INIT;
-    Skiff__V1__Request req = SKIFF__V1__REQUEST__INIT;
-    req.op_case = SKIFF__V1__REQUEST__OP_HOST_TOPOLOGY;
-    req.host_topology = &empty;
     Skiff__V1__Response *r;
-    rc = sk_call(conn, &req, &r, err);
+    rc = sk_call_empty(conn, SKIFF__V1__REQUEST__OP_HOST_TOPOLOGY,
+                       SKIFF__V1__RESPONSE__RESULT_HOST, "topology", &r, err);
     if (rc < 0)
         return rc;
-    if (r->result_case != SKIFF__V1__RESPONSE__RESULT_HOST || r->host == NULL) {
-        skiff__v1__response__free_unpacked(r, NULL);
-        return sk_seterr(err, SKIFF_ERR_PROTOCOL, 0, "hostd's reply carried no topology");
-    }
     const Skiff__V1__HostInfo *h = r->host;
     bool failed = false;
     if (h->n_cpu_topology > 0) {
@@ -100,7 +89,7 @@ int skiff_host_topology(struct skiff_conn *conn, struct skiff_topology *out,
     skiff__v1__response__free_unpacked(r, NULL);
     if (failed) {
         skiff_topology_clear(out);
-        return nomem(err);
+        return sk_nomem(err);
     }
     return 0;
 }
@@ -142,13 +131,10 @@ void skiff_pool_list_free(struct skiff_pool_info *list, size_t n)
 int skiff_pool_list(struct skiff_conn *conn, const char *pool, struct skiff_pool_info **list,
                     size_t *n, struct skiff_error *err)
 {
-    int rc = need_conn(conn, err);
+    int rc = need_list(conn, list, n, err);
     if (rc < 0)
         return rc;
-    if (list == NULL || n == NULL)
-        return sk_seterr(err, SKIFF_ERR_USAGE, EINVAL, "list and n must not be NULL");
     *list = NULL;
-    *n = 0;
     Skiff__V1__PoolListRequest pl = SKIFF__V1__POOL_LIST_REQUEST__INIT;
     Skiff__V1__Request req = SKIFF__V1__REQUEST__INIT;
     pl.pool = wire(pool);
@@ -182,7 +168,7 @@ int skiff_pool_list(struct skiff_conn *conn, const char *pool, struct skiff_pool
     skiff__v1__response__free_unpacked(r, NULL);
     if (failed) {
         skiff_pool_list_free(out, count);
-        return nomem(err);
+        return sk_nomem(err);
     }
     *list = out;
     *n = count;
@@ -204,7 +190,7 @@ int skiff_pool_create(struct skiff_conn *conn, const struct skiff_pool_config *c
     pc.sched = wire(cfg->sched);
     req.op_case = SKIFF__V1__REQUEST__OP_POOL_CREATE;
     req.pool_create = &pc;
-    return plain_call(conn, &req, err);
+    return sk_call_plain(conn, &req, err);
 }
 
 int skiff_pool_destroy(struct skiff_conn *conn, const char *pool, struct skiff_error *err)
@@ -217,7 +203,7 @@ int skiff_pool_destroy(struct skiff_conn *conn, const char *pool, struct skiff_e
     ref.pool = (char *)pool;
     req.op_case = SKIFF__V1__REQUEST__OP_POOL_DESTROY;
     req.pool_destroy = &ref;
-    return plain_call(conn, &req, err);
+    return sk_call_plain(conn, &req, err);
 }
 
 int skiff_pool_rename(struct skiff_conn *conn, const char *pool, const char *new_name,
@@ -233,7 +219,7 @@ int skiff_pool_rename(struct skiff_conn *conn, const char *pool, const char *new
     rr.new_name = (char *)new_name;
     req.op_case = SKIFF__V1__REQUEST__OP_POOL_RENAME;
     req.pool_rename = &rr;
-    return plain_call(conn, &req, err);
+    return sk_call_plain(conn, &req, err);
 }
 
 static int cpus_call(struct skiff_conn *conn, bool add, const char *pool, const char *cpus,
@@ -249,7 +235,7 @@ static int cpus_call(struct skiff_conn *conn, bool add, const char *pool, const 
     pc.cpus = (char *)cpus;
     req.op_case = add ? SKIFF__V1__REQUEST__OP_POOL_CPU_ADD : SKIFF__V1__REQUEST__OP_POOL_CPU_REMOVE;
     req.pool_cpu_add = &pc;   /* both members share the union */
-    return plain_call(conn, &req, err);
+    return sk_call_plain(conn, &req, err);
 }
 
 int skiff_pool_cpu_add(struct skiff_conn *conn, const char *pool, const char *cpus,
@@ -277,7 +263,7 @@ int skiff_pool_migrate(struct skiff_conn *conn, const char *domain, const char *
     pm.pool = (char *)pool;
     req.op_case = SKIFF__V1__REQUEST__OP_POOL_MIGRATE;
     req.pool_migrate = &pm;
-    return plain_call(conn, &req, err);
+    return sk_call_plain(conn, &req, err);
 }
 
 int skiff_pool_numa_split(struct skiff_conn *conn, struct skiff_error *err)
@@ -285,11 +271,13 @@ int skiff_pool_numa_split(struct skiff_conn *conn, struct skiff_error *err)
     int rc = need_conn(conn, err);
     if (rc < 0)
         return rc;
-    Skiff__V1__Empty empty = SKIFF__V1__EMPTY__INIT;
-    Skiff__V1__Request req = SKIFF__V1__REQUEST__INIT;
-    req.op_case = SKIFF__V1__REQUEST__OP_POOL_NUMA_SPLIT;
-    req.pool_numa_split = &empty;
-    return plain_call(conn, &req, err);
+    Skiff__V1__Response *r;
+    rc = sk_call_empty(conn, SKIFF__V1__REQUEST__OP_POOL_NUMA_SPLIT,
+                       SKIFF__V1__RESPONSE__RESULT__NOT_SET, NULL, &r, err);
+    if (rc < 0)
+        return rc;
+    skiff__v1__response__free_unpacked(r, NULL);
+    return 0;
 }
 
 /* ---- vCPUs ---- */
@@ -310,13 +298,10 @@ void skiff_vcpu_list_free(struct skiff_vcpu_info *list, size_t n)
 int skiff_vcpu_list(struct skiff_conn *conn, const char *domain, struct skiff_vcpu_info **list,
                     size_t *n, struct skiff_error *err)
 {
-    int rc = need_conn(conn, err);
+    int rc = need_list(conn, list, n, err);
     if (rc < 0)
         return rc;
-    if (list == NULL || n == NULL)
-        return sk_seterr(err, SKIFF_ERR_USAGE, EINVAL, "list and n must not be NULL");
     *list = NULL;
-    *n = 0;
     Skiff__V1__VcpuListRequest vl = SKIFF__V1__VCPU_LIST_REQUEST__INIT;
     Skiff__V1__Request req = SKIFF__V1__REQUEST__INIT;
     vl.domain = wire(domain);
@@ -348,7 +333,7 @@ int skiff_vcpu_list(struct skiff_conn *conn, const char *domain, struct skiff_vc
     skiff__v1__response__free_unpacked(r, NULL);
     if (failed) {
         skiff_vcpu_list_free(out, count);
-        return nomem(err);
+        return sk_nomem(err);
     }
     *list = out;
     *n = count;
@@ -371,7 +356,7 @@ int skiff_vcpu_pin(struct skiff_conn *conn, const char *domain, int vcpu, const 
     vp.soft = wire(soft);
     req.op_case = SKIFF__V1__REQUEST__OP_VCPU_PIN;
     req.vcpu_pin = &vp;
-    return plain_call(conn, &req, err);
+    return sk_call_plain(conn, &req, err);
 }
 
 /* ---- scheduling ---- */
@@ -422,7 +407,7 @@ static int sched_call(struct skiff_conn *conn, Skiff__V1__SchedCreditRequest *sc
             free(*controller);
             *controller = NULL;
         }
-        return nomem(err);
+        return sk_nomem(err);
     }
     if (list != NULL) {
         *list = out;
@@ -435,13 +420,10 @@ int skiff_sched_credit_list(struct skiff_conn *conn, const char *domain,
                             struct skiff_sched_credit **list, size_t *n, char **controller,
                             struct skiff_error *err)
 {
-    int rc = need_conn(conn, err);
+    int rc = need_list(conn, list, n, err);
     if (rc < 0)
         return rc;
-    if (list == NULL || n == NULL)
-        return sk_seterr(err, SKIFF_ERR_USAGE, EINVAL, "list and n must not be NULL");
     *list = NULL;
-    *n = 0;
     if (controller != NULL)
         *controller = NULL;
     Skiff__V1__SchedCreditRequest sc = SKIFF__V1__SCHED_CREDIT_REQUEST__INIT;

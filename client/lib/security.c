@@ -5,11 +5,6 @@
 
 #include "internal.h"
 
-static int nomem(struct skiff_error *err)
-{
-    return sk_seterr(err, SKIFF_ERR_NOMEM, ENOMEM, "out of memory");
-}
-
 void skiff_security_clear(struct skiff_security *sec)
 {
     if (sec == NULL)
@@ -25,30 +20,25 @@ static int security_call(struct skiff_conn *conn, Skiff__V1__Request *req,
 {
     if (conn == NULL)
         return sk_seterr(err, SKIFF_ERR_USAGE, EINVAL, "the connection must not be NULL");
-    if (out != NULL)
-        memset(out, 0, sizeof *out);
+    if (out == NULL)
+        return sk_call_plain(conn, req, err);
+    memset(out, 0, sizeof *out);
     Skiff__V1__Response *r;
-    int rc = sk_call(conn, req, &r, err);
+    int rc = sk_call_expect(conn, req, SKIFF__V1__RESPONSE__RESULT_SECURITY, "status", &r, err);
     if (rc < 0)
         return rc;
-    if (out != NULL) {
-        const Skiff__V1__SecurityStatus *st = r->security;
-        if (r->result_case != SKIFF__V1__RESPONSE__RESULT_SECURITY || st == NULL) {
-            skiff__v1__response__free_unpacked(r, NULL);
-            return sk_seterr(err, SKIFF_ERR_PROTOCOL, 0, "hostd's reply carried no status");
-        }
-        bool failed = false;
-        out->module = sk_strdup(st->module, &failed);
-        out->policy = sk_strdup(st->policy, &failed);
-        out->enforcing = st->enforcing;
-        out->loaded_at_ns = st->loaded_at_ns;
-        out->avc_hits = st->avc_hits;
-        out->avc_misses = st->avc_misses;
-        out->denials = st->denials;
-        if (failed) {
-            skiff_security_clear(out);
-            rc = nomem(err);
-        }
+    const Skiff__V1__SecurityStatus *st = r->security;
+    bool failed = false;
+    out->module = sk_strdup(st->module, &failed);
+    out->policy = sk_strdup(st->policy, &failed);
+    out->enforcing = st->enforcing;
+    out->loaded_at_ns = st->loaded_at_ns;
+    out->avc_hits = st->avc_hits;
+    out->avc_misses = st->avc_misses;
+    out->denials = st->denials;
+    if (failed) {
+        skiff_security_clear(out);
+        rc = sk_nomem(err);
     }
     skiff__v1__response__free_unpacked(r, NULL);
     return rc;
@@ -111,12 +101,9 @@ int skiff_labels(struct skiff_conn *conn, struct skiff_label **labels, size_t *n
         return sk_seterr(err, SKIFF_ERR_USAGE, EINVAL, "conn, labels and n must not be NULL");
     *labels = NULL;
     *n = 0;
-    Skiff__V1__Empty empty = SKIFF__V1__EMPTY__INIT;
-    Skiff__V1__Request req = SKIFF__V1__REQUEST__INIT;
-    req.op_case = SKIFF__V1__REQUEST__OP_LABELS;
-    req.labels = &empty;
     Skiff__V1__Response *r;
-    int rc = sk_call(conn, &req, &r, err);
+    int rc = sk_call_empty(conn, SKIFF__V1__REQUEST__OP_LABELS,
+                           SKIFF__V1__RESPONSE__RESULT__NOT_SET, NULL, &r, err);
     if (rc < 0)
         return rc;
     const Skiff__V1__LabelList *ll = r->labels;
@@ -124,7 +111,7 @@ int skiff_labels(struct skiff_conn *conn, struct skiff_label **labels, size_t *n
     struct skiff_label *out = count ? calloc(count, sizeof *out) : NULL;
     if (count > 0 && out == NULL) {
         skiff__v1__response__free_unpacked(r, NULL);
-        return nomem(err);
+        return sk_nomem(err);
     }
     bool failed = false;
     for (size_t i = 0; i < count; i++) {
@@ -135,7 +122,7 @@ int skiff_labels(struct skiff_conn *conn, struct skiff_label **labels, size_t *n
     skiff__v1__response__free_unpacked(r, NULL);
     if (failed) {
         skiff_labels_free(out, count);
-        return nomem(err);
+        return sk_nomem(err);
     }
     *labels = out;
     *n = count;

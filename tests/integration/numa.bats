@@ -16,10 +16,6 @@ setup() {
     TOPO="$(mktemp -d /tmp/skiff-topo.XXXXXX)"
 }
 
-teardown() {
-    pools_teardown
-}
-
 # topo ARGS...: a tree in $TOPO; then hostd on it.
 topo_start() {
     "$MKTOPO" "$TOPO" "$@" >/dev/null

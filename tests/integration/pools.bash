@@ -22,6 +22,18 @@ pools_teardown() {
     TOPO=
 }
 
+# The files' common setup: a fresh hostd for each test.
+pools_setup() {
+    STATE=
+    HOSTD_PID=
+    pools_start "$@"
+}
+
+# Every file that loads this one tears down so (none defines its own).
+teardown() {
+    pools_teardown
+}
+
 cli() {
     run timeout 60s "$SKIFF_CLI" "$@"
 }

@@ -7,13 +7,7 @@ load hostd
 load pools
 
 setup() {
-    STATE=
-    HOSTD_PID=
-    pools_start
-}
-
-teardown() {
-    pools_teardown
+    pools_setup
 }
 
 @test "Pool-0 holds every online CPU at first start" {

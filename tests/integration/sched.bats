@@ -9,13 +9,7 @@ load pools
 
 setup() {
     require_kvm
-    STATE=
-    HOSTD_PID=
-    pools_start
-}
-
-teardown() {
-    pools_teardown
+    pools_setup
 }
 
 # domain_cgroup DOMAIN: the domain's cgroup directory (hostd's parent/UUID).

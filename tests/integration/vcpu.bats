@@ -8,13 +8,7 @@ load pools
 
 setup() {
     require_kvm
-    STATE=
-    HOSTD_PID=
-    pools_start
-}
-
-teardown() {
-    pools_teardown
+    pools_setup
 }
 
 @test "vcpu-list shows each vCPU's thread, CPU, state, time and affinity" {

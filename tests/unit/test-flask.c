@@ -86,6 +86,30 @@ static bool allowed_sid(uint32_t s, uint32_t t, enum xsm_perm p)
     return d.allowed;
 }
 
+/* One decision the policy promises; target NULL is the host (FLASK_SID_HOST). */
+struct want {
+    const char *subject, *target;
+    enum xsm_perm perm;
+    bool allowed;
+};
+
+static void expect_decisions(const struct want *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t t = w[i].target ? sid(w[i].target) : FLASK_SID_HOST;
+        if (allowed_sid(sid(w[i].subject), t, w[i].perm) != w[i].allowed)
+            fail_msg("%s on %s, permission %d: want %s", w[i].subject,
+                     w[i].target ? w[i].target : "the host", (int)w[i].perm,
+                     w[i].allowed ? "allowed" : "denied");
+    }
+}
+
+#define EXPECT_DECISIONS(...)                                                     \
+    do {                                                                          \
+        const struct want w_[] = { __VA_ARGS__ };                                 \
+        expect_decisions(w_, sizeof w_ / sizeof w_[0]);                           \
+    } while (0)
+
 static void initial_sids_have_contexts(void **state)
 {
     static const char *const want[] = { NULL, "system_u:object_r:host_t",
@@ -108,28 +132,28 @@ static void tenants_reach_only_their_own(void **state)
         assert_false(allowed(TENANT_B, A_DOMU, p));
         assert_false(allowed(TENANT_A, DOMU, p));
     }
-    assert_false(allowed(TENANT_A, A_DOMU, XSM_DOMAIN__MIGRATE_OUT));
-    assert_false(allowed(TENANT_A, A_DOMU, XSM_DOMAIN__RELABELTO));
-    assert_true(allowed_sid(sid(TENANT_A), FLASK_SID_HOST, XSM_HOST__GETINFO));
-    assert_false(allowed_sid(sid(TENANT_A), FLASK_SID_HOST, XSM_HOST__AUDIT));
-    assert_false(allowed_sid(sid(TENANT_A), FLASK_SID_HOST, XSM_HOST__LOADPOLICY));
+    EXPECT_DECISIONS({ TENANT_A, A_DOMU, XSM_DOMAIN__MIGRATE_OUT, false },
+                     { TENANT_A, A_DOMU, XSM_DOMAIN__RELABELTO, false },
+                     { TENANT_A, NULL, XSM_HOST__GETINFO, true },
+                     { TENANT_A, NULL, XSM_HOST__AUDIT, false },
+                     { TENANT_A, NULL, XSM_HOST__LOADPOLICY, false });
 }
 
 static void operator_runs_but_does_not_relabel_or_migrate(void **state)
 {
-    assert_true(allowed(OPERATOR, DOMU, XSM_DOMAIN__CREATE));
-    assert_true(allowed(OPERATOR, A_DOMU, XSM_DOMAIN__DESTROY));
-    assert_true(allowed(OPERATOR, DOMU, XSM_DOMAIN__CONSOLE));
-    assert_false(allowed(OPERATOR, DOMU, XSM_DOMAIN__RELABELFROM));
-    assert_false(allowed(OPERATOR, NOMIGRATE, XSM_DOMAIN__RELABELTO));
-    assert_false(allowed(OPERATOR, DOMU, XSM_DOMAIN__MIGRATE_OUT));
-    /* isolated domains: run, but no console or memory */
-    assert_true(allowed(OPERATOR, ISOLATED, XSM_DOMAIN__DESTROY));
-    assert_false(allowed(OPERATOR, ISOLATED, XSM_DOMAIN__CONSOLE));
-    assert_false(allowed(OPERATOR, ISOLATED, XSM_DOMAIN__SAVE));
-    assert_true(allowed(ADMIN, ISOLATED, XSM_DOMAIN__CONSOLE));
-    assert_false(allowed_sid(sid(OPERATOR), FLASK_SID_HOST, XSM_HOST__SETENFORCE));
-    assert_true(allowed_sid(sid(ADMIN), FLASK_SID_HOST, XSM_HOST__SETENFORCE));
+    EXPECT_DECISIONS({ OPERATOR, DOMU, XSM_DOMAIN__CREATE, true },
+                     { OPERATOR, A_DOMU, XSM_DOMAIN__DESTROY, true },
+                     { OPERATOR, DOMU, XSM_DOMAIN__CONSOLE, true },
+                     { OPERATOR, DOMU, XSM_DOMAIN__RELABELFROM, false },
+                     { OPERATOR, NOMIGRATE, XSM_DOMAIN__RELABELTO, false },
+                     { OPERATOR, DOMU, XSM_DOMAIN__MIGRATE_OUT, false },
+                     /* isolated domains: run, but no console or memory */
+                     { OPERATOR, ISOLATED, XSM_DOMAIN__DESTROY, true },
+                     { OPERATOR, ISOLATED, XSM_DOMAIN__CONSOLE, false },
+                     { OPERATOR, ISOLATED, XSM_DOMAIN__SAVE, false },
+                     { ADMIN, ISOLATED, XSM_DOMAIN__CONSOLE, true },
+                     { OPERATOR, NULL, XSM_HOST__SETENFORCE, false },
+                     { ADMIN, NULL, XSM_HOST__SETENFORCE, true });
 }
 
 static void nomigrate_never_migrates(void **state)
@@ -139,21 +163,21 @@ static void nomigrate_never_migrates(void **state)
         assert_false(allowed(subjects[i], NOMIGRATE, XSM_DOMAIN__MIGRATE_OUT));
         assert_false(allowed(subjects[i], NOMIGRATE, XSM_DOMAIN__MIGRATE_IN));
     }
-    assert_true(allowed(ADMIN, DOMU, XSM_DOMAIN__MIGRATE_OUT));
-    assert_true(allowed(ADMIN, A_DOMU, XSM_DOMAIN__MIGRATE_OUT));
+    EXPECT_DECISIONS({ ADMIN, DOMU, XSM_DOMAIN__MIGRATE_OUT, true },
+                     { ADMIN, A_DOMU, XSM_DOMAIN__MIGRATE_OUT, true });
 }
 
 static void only_peers_migrate_in(void **state)
 {
-    assert_true(allowed_sid(sid(PEER), FLASK_SID_HOST, XSM_PEER__MIGRATE_IN));
-    assert_true(allowed(PEER, DOMU, XSM_DOMAIN__MIGRATE_IN));
-    assert_true(allowed(PEER, A_DOMU, XSM_DOMAIN__MIGRATE_IN));
-    const char *others[] = { ADMIN, OPERATOR, TENANT_A };
-    for (size_t i = 0; i < sizeof others / sizeof *others; i++)
-        assert_false(allowed_sid(sid(others[i]), FLASK_SID_HOST, XSM_PEER__MIGRATE_IN));
+    EXPECT_DECISIONS({ PEER, NULL, XSM_PEER__MIGRATE_IN, true },
+                     { PEER, DOMU, XSM_DOMAIN__MIGRATE_IN, true },
+                     { PEER, A_DOMU, XSM_DOMAIN__MIGRATE_IN, true },
+                     { ADMIN, NULL, XSM_PEER__MIGRATE_IN, false },
+                     { OPERATOR, NULL, XSM_PEER__MIGRATE_IN, false },
+                     { TENANT_A, NULL, XSM_PEER__MIGRATE_IN, false },
+                     /* A peer is not an administrator of this host. */
+                     { PEER, DOMU, XSM_DOMAIN__DESTROY, false });
     assert_false(allowed_sid(FLASK_SID_UNMAPPED, FLASK_SID_HOST, XSM_PEER__MIGRATE_IN));
-    /* A peer is not an administrator of this host. */
-    assert_false(allowed(PEER, DOMU, XSM_DOMAIN__DESTROY));
 }
 
 static void unmapped_is_allowed_nothing(void **state)
@@ -190,9 +214,9 @@ static void default_labels_by_type_transition(void **state)
 static void relabel_constraint(void **state)
 {
     /* The administrator may label a domain as anybody's. */
-    assert_true(allowed(ADMIN, DOMU, XSM_DOMAIN__RELABELFROM));
-    assert_true(allowed(ADMIN, A_DOMU, XSM_DOMAIN__RELABELTO));
-    assert_true(allowed(ADMIN, NOMIGRATE, XSM_DOMAIN__RELABELTO));
+    EXPECT_DECISIONS({ ADMIN, DOMU, XSM_DOMAIN__RELABELFROM, true },
+                     { ADMIN, A_DOMU, XSM_DOMAIN__RELABELTO, true },
+                     { ADMIN, NOMIGRATE, XSM_DOMAIN__RELABELTO, true });
 }
 
 static void bad_contexts(void **state)
