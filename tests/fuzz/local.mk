@@ -43,6 +43,22 @@ tests_fuzz_fuzz_rpc_CFLAGS = $(daemon_hostd_CFLAGS) -Wno-missing-prototypes
 tests_fuzz_fuzz_rpc_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_rpc_LDADD = $(daemon_hostd_LDADD)
 
+# Snapshot files and migration streams (common/snapshot_read.c, migrate_recv.c).
+FUZZ_TARGETS += tests/fuzz/fuzz-snapshot
+tests_fuzz_fuzz_snapshot_SOURCES = tests/fuzz/fuzz-snapshot.c $(FUZZ_DRIVER)
+tests_fuzz_fuzz_snapshot_CPPFLAGS = $(FUZZ_INCLUDES)
+tests_fuzz_fuzz_snapshot_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_fuzz_fuzz_snapshot_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_snapshot_LDADD = $(COMMON_LIBS)
+
+# The flask module's label mapping (daemon/labels.c).
+FUZZ_TARGETS += tests/fuzz/fuzz-labels
+tests_fuzz_fuzz_labels_SOURCES = tests/fuzz/fuzz-labels.c $(FUZZ_DRIVER)
+tests_fuzz_fuzz_labels_CPPFLAGS = $(FUZZ_INCLUDES) -I$(top_srcdir)/daemon
+tests_fuzz_fuzz_labels_CFLAGS = $(AM_CFLAGS)
+tests_fuzz_fuzz_labels_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_labels_LDADD = daemon/libflask.a $(SEPOL_STATIC_LIBS)
+
 check_PROGRAMS += $(FUZZ_TARGETS)
 noinst_HEADERS += tests/fuzz/fuzz.h
 EXTRA_DIST += tests/fuzz/driver.c tests/fuzz/run.sh tests/fuzz/corpus tests/fuzz/regressions

@@ -19,3 +19,5 @@ replay() {
 @test "fuzz-config: seeds and regressions replay cleanly" { replay fuzz-config; }
 @test "fuzz-elf: seeds and regressions replay cleanly" { replay fuzz-elf; }
 @test "fuzz-rpc: seeds and regressions replay cleanly" { replay fuzz-rpc; }
+@test "fuzz-snapshot: seeds and regressions replay cleanly" { replay fuzz-snapshot; }
+@test "fuzz-labels: seeds and regressions replay cleanly" { replay fuzz-labels; }
