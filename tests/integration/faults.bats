@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Fault injection: hostd killed with -9 at random points of life-cycle
-# calls, and a full disk under its database. After each restart every
+# calls (save and restore included), and a full disk under its database. After each restart every
 # domain is either running (with exactly one live monitor) and listed, or
 # not running; no monitor is orphaned, none serves two domains, and
 # SQLite's integrity check passes.
@@ -67,7 +67,7 @@ check_invariants() {
 # One random life-cycle call, started in the background: $OP says which,
 # $CALL is its pid.
 random_call() {
-    local n=$((RANDOM % 5)) names running stopped victim
+    local n=$((RANDOM % 7)) names running stopped victim snap
     names=$("$SKIFF_CLI" --json list | jq -r '.[] | "\(.name) \(.state)"')
     running=$(echo "$names" | awk '$2 == "running" { print $1 }')
     stopped=$(echo "$names" | awk 'NF && $2 != "running" && $2 != "paused" { print $1 }' | head -n 1)
@@ -79,6 +79,9 @@ random_call() {
     2) [ -n "$victim" ] && OP="destroy $victim" || OP="create t$ROUND" ;;
     3) [ -n "$victim" ] && OP="shutdown $victim" || OP="create t$ROUND" ;;
     4) [ -n "$stopped" ] && OP="start $stopped" || OP="define p$ROUND" ;;
+    5) [ -n "$victim" ] && OP="save $victim" || OP="create t$ROUND" ;;
+    6) snap=$(ls "$CFGDIR"/*.snap 2>/dev/null | head -n 1)
+       [ -n "$snap" ] && OP="restore $snap r$ROUND" || OP="create t$ROUND" ;;
     1) OP="define p$ROUND" ;;
     *) OP="create t$ROUND" ;;
     esac
@@ -89,11 +92,13 @@ random_call() {
     destroy) "$SKIFF_CLI" destroy "$2" ;;
     shutdown) "$SKIFF_CLI" shutdown -w -t 5 "$2" ;;
     start) "$SKIFF_CLI" start "$2" ;;
+    save) "$SKIFF_CLI" save "$2" "$CFGDIR/$2.snap" ;;
+    restore) "$SKIFF_CLI" restore "$2" "name=$3" ;;
     esac >/dev/null 2>&1 &
     CALL=$!
 }
 
-@test "kill -9 at random points of create, destroy, start and shutdown: nothing orphaned or doubled" {
+@test "kill -9 at random points of create, destroy, start, shutdown, save and restore: nothing orphaned or doubled" {
     seed=${FAULT_SEED:-$(( $(date +%s) % 32768 ))}
     rounds=${FAULT_ROUNDS:-16}
     echo "# fault injection: seed $seed, $rounds kill points" >&3
@@ -102,20 +107,27 @@ random_call() {
     # Something to destroy and shut down from the start.
     "$SKIFF_CLI" create "$(cfg base1)" >/dev/null
     "$SKIFF_CLI" create "$(cfg base2)" >/dev/null
-    survived=0
+    survived=0 kinds=
     for ROUND in $(seq "$rounds"); do
         delay=$((RANDOM % 120))
         random_call
         sleep "$(printf '0.%03d' "$delay")"
         echo "round $ROUND: kill -9 after ${delay} ms of: ${OP:-?}"
+        kinds="$kinds ${OP%% *}"
         hostd_stop KILL
         wait "$CALL" 2>/dev/null || true
         hostd_start
         sleep 0.3   # let reconciliation settle monitors that exited meanwhile
         check_invariants
+        # A snapshot is there whole under its name or not at all.
+        for f in "$CFGDIR"/*.snap; do
+            [ -e "$f" ] || continue
+            "$SKIFF_TOOLS/snapctl" check "$f" || { echo "$f is not whole"; return 1; }
+        done
         survived=$((survived + 1))
     done
-    echo "# kill points survived: $survived of $rounds (seed $seed)" >&3
+    echo "# kill points survived: $survived of $rounds (seed $seed):$(echo $kinds | tr ' ' '\n' |
+        sort | uniq -c | awk '{ printf " %s %s", $1, $2 }')" >&3
     [ "$survived" -eq "$rounds" ]
 }
 

@@ -8,6 +8,9 @@
  * --incoming and run it, the way hostd does but with no hostd (so a test
  * can cover what hostd does not run yet, such as SMP guests). save leaves
  * the guest paused; restore prints "restored" once it runs.
+ *
+ * snapctl check FILE: is FILE a whole snapshot (header, records, footer
+ * and every checksum)? Prints "ok" or why not; exit status 0 or 1.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -236,11 +239,38 @@ static int dirty(const char *ms)
     return 0;
 }
 
+/* Read the whole file as restore would, into memory it does not keep. */
+static int check(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        die("cannot open %s", path);
+    struct snap_image img = { 0 };
+    char err[512];
+    int rc = snap_read_meta(fd, &img, err, sizeof err);
+    uint8_t *mem = NULL;
+    if (rc == 0) {
+        uint64_t size = img.header->memory_bytes;
+        mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+        rc = mem == MAP_FAILED ? -errno
+                               : snap_read_memory(fd, &img, mem, -1, size, err, sizeof err);
+        if (mem != MAP_FAILED)
+            munmap(mem, size);
+    }
+    snap_image_free(&img);
+    close(fd);
+    printf("%s\n", rc == 0 ? "ok" : err);
+    return rc == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "check") == 0)
+        return check(argv[2]);
     if (argc != 4 || (strcmp(argv[2], "save") != 0 && strcmp(argv[2], "restore") != 0 &&
                       strcmp(argv[2], "dirty") != 0)) {
-        fprintf(stderr, "usage: snapctl SOCKET save|restore FILE | SOCKET dirty MS\n");
+        fprintf(stderr, "usage: snapctl SOCKET save|restore FILE | SOCKET dirty MS | check FILE\n");
         return 2;
     }
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
