@@ -198,7 +198,7 @@ int flask_load(const void *image, size_t len, const struct labels *labels, char 
     struct msgbuf mb = { why, sizeof why };
     sepol_msg_set_callback(handle, sepol_msg, &mb);
     int rc = -EINVAL;
-    bool db_ready = false, sids_ready = false;
+    bool db_ready = false;
     if (policydb_init(&p->db) < 0) {
         snprintf(err, errlen, "out of memory");
         rc = -ENOMEM;
@@ -220,12 +220,7 @@ int flask_load(const void *image, size_t len, const struct labels *labels, char 
                  "checkpolicy");
         goto fail;
     }
-    if (sepol_sidtab_init(&p->sids) < 0) {
-        snprintf(err, errlen, "out of memory");
-        rc = -ENOMEM;
-        goto fail;
-    }
-    sids_ready = true;
+    /* It makes the SID table itself (an init before it would leak one). */
     if (policydb_load_isids(&p->db, &p->sids) < 0) {
         snprintf(err, errlen, "the policy's initial SID contexts are not valid");
         goto fail;
@@ -245,7 +240,7 @@ int flask_load(const void *image, size_t len, const struct labels *labels, char 
     sepol_handle_destroy(handle);
     return 0;
 fail:
-    if (sids_ready)
+    if (p->sids.htable != NULL)
         sepol_sidtab_destroy(&p->sids);
     if (db_ready)
         policydb_destroy(&p->db);
