@@ -69,8 +69,12 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1"
 # Show the failed tests' logs of build dir $1.
 show_failures() {
     for f in $(find "$1/tests" -name '*.log' ! -name 'test-suite.log'); do
-        grep -qE '^(not ok|FAIL|ERROR)' "$f" 2>/dev/null && { echo "==> $f"; cat "$f"; }
+        if grep -qE '^(not ok|FAIL|ERROR)' "$f" 2>/dev/null; then
+            echo "==> $f"
+            cat "$f"
+        fi
     done
+    return 0   # under set -e a last grep that found nothing must not end the run
 }
 
 # Summarise the test-suite.log of each build and the fuzz run as one line:
