@@ -22,7 +22,8 @@ HOSTD_TESTS = \
 	tests/integration/sched.bats \
 	tests/integration/numa.bats \
 	tests/integration/policy.bats \
-	tests/integration/saverestore.bats
+	tests/integration/saverestore.bats \
+	tests/integration/migrate.bats
 
 # What operators meet: install, packages, docs, shell completion.
 OPERATOR_TESTS = \

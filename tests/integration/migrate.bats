@@ -1,0 +1,191 @@
+#!/usr/bin/env bats
+# skiff migrate between two hostds on this machine: separate state
+# directories, TLS listeners on 127.0.0.1 (ports chosen by the kernel),
+# certificates made by skiff-pki for the run. The domain must continue
+# (its counter goes on without a reset) on the destination, be gone from
+# the source, and a failure at any step must leave it running on the
+# source with nothing left on the destination.
+
+load helpers
+load hostd
+
+: "${SKIFF_CLI:?run through make check (SKIFF_CLI unset)}"
+
+setup_file() {
+    PKI="$(mktemp -d /tmp/mig-pki.XXXXXX)"
+    export PKI
+    local p="$SKIFF_SRCDIR/client/skiff-pki"
+    sh "$p" init "$PKI/ca" >/dev/null
+    sh "$p" host "$PKI/ca" localhost --ip 127.0.0.1 >/dev/null
+}
+
+teardown_file() {
+    rm -rf "$PKI"
+}
+
+setup() {
+    require_kvm
+    A_STATE= A_PID= B_STATE= B_PID= FAKE_PID=
+    TMP="$(mktemp -d /tmp/mig-test.XXXXXX)"
+    unset SKIFF_URI
+}
+
+# use A|B: point the hostd helpers at one of the two hostds.
+use() {
+    if [ "$1" = A ]; then STATE="$A_STATE" HOSTD_PID="$A_PID"; else STATE="$B_STATE" HOSTD_PID="$B_PID"; fi
+    SOCK="$STATE/hostd.sock"
+}
+
+teardown() {
+    if [ -n "$FAKE_PID" ]; then kill -9 "$FAKE_PID" 2>/dev/null || true; wait "$FAKE_PID" 2>/dev/null || true; fi
+    if [ -n "$B_PID" ]; then kill -CONT "$B_PID" 2>/dev/null || true; fi
+    local who
+    for who in A B; do
+        use "$who"
+        if [ -n "$STATE" ]; then
+            CGROUP_PARENT="skiff-test-$$-${BATS_TEST_NUMBER:-0}-$who"
+            hostd_teardown
+        fi
+    done
+    rm -rf "$TMP"
+}
+
+# start_host A|B [ARGS...]: a hostd with a TLS listener on 127.0.0.1.
+start_host() {
+    local who="$1"
+    shift
+    STATE= HOSTD_PID=
+    CGROUP_PARENT="skiff-test-$$-${BATS_TEST_NUMBER:-0}-$who"
+    STATE="$(mktemp -d /tmp/mig-$who.XXXXXX)"
+    printf 'migrate_timeout_ms = %s\n' "${MIG_TIMEOUT:-20000}" >"$STATE/hostd.conf"
+    hostd_start_conf "$STATE/hostd.conf" --listen-tls 127.0.0.1:0 \
+        --tls-cert "$PKI/ca/host-localhost.pem" --tls-key "$PKI/ca/host-localhost-key.pem" \
+        --tls-ca "$PKI/ca/ca.pem" "$@"
+    if [ "$who" = A ]; then A_STATE="$STATE" A_PID="$HOSTD_PID"; else
+        B_STATE="$STATE" B_PID="$HOSTD_PID"
+        B_PORT="$(sed -n 1p "$STATE/tls.ports")"
+        B_PORT="${B_PORT##*:}"
+    fi
+}
+
+# hostd_start with a config file of ours (hostd_start passes /dev/null).
+hostd_start_conf() {
+    local conf="$1"
+    shift
+    SOCK="$STATE/hostd.sock"
+    "$SKIFF_HOSTD" --foreground --state-dir "$STATE" --config "$conf" \
+        --log-level debug --cgroup-parent "$CGROUP_PARENT" "$@" >>"$STATE/hostd.out" 2>&1 3>&- &
+    HOSTD_PID=$!
+    hostd_wait_socket
+}
+
+two_hosts() {
+    start_host A "$@"
+    start_host B "$@"
+}
+
+# on A|B ARGS...: the CLI against that hostd.
+on() {
+    local st
+    if [ "$1" = A ]; then st="$A_STATE"; else st="$B_STATE"; fi
+    shift
+    run timeout 120s "$SKIFF_CLI" -c "unix://$st/hostd.sock" "$@" </dev/null
+}
+
+cfg() {
+    local name="$1" kernel="$2"
+    shift 2
+    {
+        echo "name = \"$name\""
+        echo "kernel = \"$kernel\""
+        echo "memory = 32"
+        local l
+        for l in "$@"; do echo "$l"; done
+    } >"$TMP/$name.cfg"
+    echo "$TMP/$name.cfg"
+}
+
+uuid_on() {
+    local st
+    if [ "$1" = A ]; then st="$A_STATE"; else st="$B_STATE"; fi
+    timeout 30s "$SKIFF_CLI" -c "unix://$st/hostd.sock" --json dominfo "$2" 2>/dev/null |
+        grep -o '"uuid":"[^"]*"' | head -n 1 | cut -d'"' -f4
+}
+
+# console A|B NAME: the guest's output of its current run there.
+console() {
+    local st
+    if [ "$1" = A ]; then st="$A_STATE"; else st="$B_STATE"; fi
+    cat "$st/domains/$(uuid_on "$1" "$2")/monitor.log"
+}
+
+# wait_output A|B NAME REGEX [SECONDS]
+wait_output() {
+    local i
+    for i in $(seq 1 $((${4:-60} * 10))); do
+        console "$1" "$2" 2>/dev/null | grep -qE "$3" && return 0
+        sleep 0.1
+    done
+    echo "domain $2 on $1 never printed /$3/; output:" >&2
+    console "$1" "$2" >&2 || true
+    return 1
+}
+
+last_tick() {
+    console "$1" "$2" | grep -E "^tick [0-9]+" | tail -n 1 | awk '{print $2}'
+}
+
+# still_ticking A NAME: the counter advances there.
+still_ticking() {
+    local n
+    n="$(last_tick "$1" "$2")"
+    [ -n "$n" ]
+    wait_output "$1" "$2" "^tick $((n + 2))\$"
+}
+
+# no_domains_on B: nothing listed, nothing recorded, no monitor.
+no_domains_on() {
+    local i st
+    if [ "$1" = A ]; then st="$A_STATE"; else st="$B_STATE"; fi
+    use "$1"
+    for i in $(seq 1 100); do
+        [ -z "$(monitor_pids)" ] && break
+        sleep 0.1
+    done
+    [ -z "$(monitor_pids)" ]
+    on "$1" list --json
+    [ "$status" -eq 0 ]
+    [ "$output" = "[]" ]
+    run sqlite3 "$st/hostd.db" "select count(*) from domains"
+    [ "$output" = 0 ] || [ "$status" -ne 0 ]
+}
+
+migrate_ticker() {
+    two_hosts
+    on A create "$(cfg t1 "$SKIFF_EXAMPLES/ticker.hvt")"
+    [ "$status" -eq 0 ]
+    wait_output A t1 '^tick 3$'
+    on A migrate "$@" t1 "127.0.0.1:$B_PORT"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Domain t1 migrated to 127.0.0.1:$B_PORT"* ]]
+    # Gone from the source, running on the destination.
+    no_domains_on A
+    on B dominfo t1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *running* ]]
+    # The counter goes on where it was: the first line there is no reset.
+    local first
+    wait_output B t1 '^tick [0-9]+$'
+    first="$(console B t1 | grep -E '^tick' | head -n 1 | awk '{print $2}')"
+    [ "$first" -gt 3 ]
+    wait_output B t1 "^tick $((first + 2))\$"
+}
+
+@test "migrate (not live) moves ticker; its counter goes on at the destination" {
+    migrate_ticker
+}
+
+@test "migrate --live moves ticker with pre-copy rounds" {
+    migrate_ticker --live
+}
