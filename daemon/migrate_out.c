@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <event2/event.h>
 #include <netdb.h>
+#include <openssl/err.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -93,6 +94,7 @@ struct mig_out {
     int rc;
     char err[512];
     bool commit_answered;        /* the destination runs it */
+    bool refused;                /* the destination answered with an error: not running there */
     /* the thread's connection */
     SSL_CTX *ctx;
     SSL *ssl;
@@ -149,13 +151,83 @@ static int ask_loop(struct mig_out *m, char op)
     return rc;
 }
 
+/*
+ * I/O with the peer. The socket is blocking with SO_RCVTIMEO and
+ * SO_SNDTIMEO of migrate_timeout_ms, so a read or write that would wait
+ * longer comes back as WANT_READ/WANT_WRITE or EAGAIN: a timeout here
+ * (tls.h's helpers would retry it).
+ */
+static int peer_io(struct mig_out *m, bool write, void *buf, size_t n)
+{
+    uint8_t *p = buf;
+    while (n > 0) {
+        ERR_clear_error();
+        size_t done = 0;
+        int r = write ? SSL_write_ex(m->ssl, p, n, &done) : SSL_read_ex(m->ssl, p, n, &done);
+        if (r > 0) {
+            p += done;
+            n -= done;
+            continue;
+        }
+        int e = SSL_get_error(m->ssl, r);
+        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+            return -ETIMEDOUT;
+        if (e == SSL_ERROR_ZERO_RETURN)
+            return -EPIPE;
+        if (e == SSL_ERROR_SYSCALL) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return -ETIMEDOUT;
+            return errno != 0 ? -errno : -EPIPE;
+        }
+        return -EPROTO;
+    }
+    return 0;
+}
+
+static int peer_send(struct mig_out *m, const ProtobufCMessage *msg)
+{
+    size_t size;
+    uint8_t *buf = skiff_frame_pack(msg, &size);
+    if (buf == NULL)
+        return -ENOMEM;
+    int rc = peer_io(m, true, buf, size);
+    free(buf);
+    return rc;
+}
+
+static int peer_recv(struct mig_out *m, uint8_t **body, uint32_t *len)
+{
+    uint8_t hdr[SKIFF_FRAME_HEADER];
+    int rc = peer_io(m, false, hdr, sizeof hdr);
+    if (rc < 0)
+        return rc;
+    if (skiff_frame_length(hdr, SKIFF_FRAME_MAX, len) < 0)
+        return -EBADMSG;
+    *body = malloc(*len ? *len : 1);
+    if (*body == NULL)
+        return -ENOMEM;
+    rc = peer_io(m, false, *body, *len);
+    if (rc < 0) {
+        free(*body);
+        *body = NULL;
+    }
+    return rc;
+}
+
+static const char *io_why(int rc)
+{
+    return rc == -ETIMEDOUT ? "timed out" : rc == -EBADMSG ? "corrupt message" : strerror(-rc);
+}
+
 static int send_request(struct mig_out *m, Skiff__V1__Request *rq)
 {
     Skiff__V1__ClientMessage cm = SKIFF__V1__CLIENT_MESSAGE__INIT;
     rq->id = ++m->next_id;
     cm.msg_case = SKIFF__V1__CLIENT_MESSAGE__MSG_REQUEST;
     cm.request = rq;
-    return skiff_tls_frame_send(m->ssl, &cm.base);
+    return peer_send(m, &cm.base);
 }
 
 /* Read messages until the answer to id; an error answer fails with its text. */
@@ -164,11 +236,11 @@ static int wait_answer(struct mig_out *m, uint64_t id, const char *what)
     for (;;) {
         uint8_t *body;
         uint32_t len;
-        int rc = skiff_tls_frame_recv(m->ssl, SKIFF_FRAME_MAX, &body, &len);
+        int rc = peer_recv(m, &body, &len);
         if (rc < 0) {
             snprintf(m->err, sizeof m->err, "the destination did not answer %s: %s", what,
-                     rc == -EAGAIN || rc == -EWOULDBLOCK ? "timed out" : strerror(-rc));
-            return rc == -EAGAIN ? -ETIMEDOUT : rc;
+                     io_why(rc));
+            return rc;
         }
         Skiff__V1__ServerMessage *sm = skiff__v1__server_message__unpack(NULL, len, body);
         free(body);
@@ -176,14 +248,26 @@ static int wait_answer(struct mig_out *m, uint64_t id, const char *what)
             snprintf(m->err, sizeof m->err, "the destination sent a corrupt message");
             return -EPROTO;
         }
+        if (id == 0) {          /* mid-stream: the destination has nothing to say */
+            bool err = sm->msg_case == SKIFF__V1__SERVER_MESSAGE__MSG_RESPONSE &&
+                       sm->response->error != NULL &&
+                       sm->response->error->code != SKIFF__V1__ERROR_CODE__OK;
+            snprintf(m->err, sizeof m->err, "the destination %s%s", err ? "refused: " :
+                     "sent an unexpected message", err ? sm->response->error->message : "");
+            m->refused = err;
+            skiff__v1__server_message__free_unpacked(sm, NULL);
+            return -EPROTO;
+        }
         if (sm->msg_case != SKIFF__V1__SERVER_MESSAGE__MSG_RESPONSE || sm->response->id != id ||
             sm->response->more) {
             bool bad = sm->msg_case == SKIFF__V1__SERVER_MESSAGE__MSG_RESPONSE &&
                        sm->response->error != NULL &&
                        sm->response->error->code != SKIFF__V1__ERROR_CODE__OK;
-            if (bad)
+            if (bad) {
                 snprintf(m->err, sizeof m->err, "the destination refused: %s",
                          sm->response->error->message);
+                m->refused = true;
+            }
             skiff__v1__server_message__free_unpacked(sm, NULL);
             if (bad)
                 return -EPROTO;
@@ -194,6 +278,7 @@ static int wait_answer(struct mig_out *m, uint64_t id, const char *what)
         if (e != NULL && e->code != SKIFF__V1__ERROR_CODE__OK) {
             snprintf(m->err, sizeof m->err, "the destination refused %s: %s", what, e->message);
             rc2 = e->code == SKIFF__V1__ERROR_CODE__DENIED ? -EACCES : -EPROTO;
+            m->refused = true;
         }
         skiff__v1__server_message__free_unpacked(sm, NULL);
         return rc2;
@@ -212,10 +297,17 @@ static int flush_chunk(struct mig_out *m)
     rq.migrate_data = &md;
     m->chunk_len = 0;
     int rc = send_request(m, &rq);
-    if (rc < 0)
-        snprintf(m->err, sizeof m->err, "sending to the destination failed: %s",
-                 rc == -EAGAIN ? "timed out" : strerror(-rc));
-    return rc;
+    if (rc < 0) {
+        snprintf(m->err, sizeof m->err, "sending to the destination failed: %s", io_why(rc));
+        return rc;
+    }
+    /* The destination answers nothing until the commit: anything it
+     * sends meanwhile (a refusal, garbage) ends the migration now, while
+     * the domain can still simply run on here. */
+    struct pollfd pfd = { m->fd, POLLIN, 0 };
+    if (SSL_pending(m->ssl) > 0 || poll(&pfd, 1, 0) > 0)
+        return wait_answer(m, 0, "the stream");
+    return 0;
 }
 
 /* The stream goes out in MigrateData chunks of at most MIG_CHUNK. */
@@ -343,11 +435,11 @@ static int peer_connect(struct mig_out *m)
     Skiff__V1__ClientMessage cm = SKIFF__V1__CLIENT_MESSAGE__INIT;
     cm.msg_case = SKIFF__V1__CLIENT_MESSAGE__MSG_HELLO;
     cm.hello = &hello;
-    rc = skiff_tls_frame_send(m->ssl, &cm.base);
+    rc = peer_send(m, &cm.base);
     uint8_t *body = NULL;
     uint32_t len;
     if (rc == 0)
-        rc = skiff_tls_frame_recv(m->ssl, SKIFF_FRAME_MAX, &body, &len);
+        rc = peer_recv(m, &body, &len);
     Skiff__V1__ServerMessage *sm = rc == 0 ? skiff__v1__server_message__unpack(NULL, len, body)
                                            : NULL;
     free(body);
@@ -381,7 +473,7 @@ static int run(struct mig_out *m)
     if (rc == 0)
         rc = wait_answer(m, m->next_id, "the domain");
     else
-        snprintf(m->err, sizeof m->err, "sending to the destination failed: %s", strerror(-rc));
+        snprintf(m->err, sizeof m->err, "sending to the destination failed: %s", io_why(rc));
     if (rc < 0) {
         skiff__v1__domain_config__free_unpacked(in.config, NULL);
         return rc;
@@ -409,6 +501,13 @@ static int run(struct mig_out *m)
         snprintf(m->err, sizeof m->err, "the stream failed: %s", strerror(-rc));
     if (rc < 0)
         return rc;
+    /* A destination that already said something (or hung up) gets no
+     * commit: the domain can still run on here. */
+    struct pollfd pfd = { m->fd, POLLIN, 0 };
+    if (SSL_pending(m->ssl) > 0 || poll(&pfd, 1, 0) > 0) {
+        rc = wait_answer(m, 0, "the stream");
+        return rc < 0 ? rc : -EPROTO;
+    }
     Skiff__V1__Empty e = SKIFF__V1__EMPTY__INIT;
     Skiff__V1__Request cr = SKIFF__V1__REQUEST__INIT;
     cr.op_case = SKIFF__V1__REQUEST__OP_MIGRATE_COMMIT;
@@ -420,7 +519,7 @@ static int run(struct mig_out *m)
     if (rc == 0)
         rc = wait_answer(m, m->next_id, "the commit");
     else
-        snprintf(m->err, sizeof m->err, "sending the commit failed: %s", strerror(-rc));
+        snprintf(m->err, sizeof m->err, "sending the commit failed: %s", io_why(rc));
     if (rc == 0)
         m->commit_answered = true;
     return rc;
@@ -557,11 +656,22 @@ static void finish(struct mig_out *m)
         }
         call_reply_ok(m->call);
     } else {
-        bool committed = m->phase == PH_COMMIT_SENT;
+        /* After the commit went out, only a clear refusal says the
+         * domain does not run there. */
+        bool committed = m->phase == PH_COMMIT_SENT && !m->refused;
         if (d != NULL && m->phase != PH_RUNNING && !committed && !m->was_paused)
             monitor_simple(d->mon, SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_UNPAUSE, NULL, NULL);
         if (d != NULL && m->live)
             dirty_log(m, d, false, true, NULL);
+        if (d != NULL && committed && d->row.state == SKIFF__V1__DOMAIN_STATE__RUNNING) {
+            /* Its vCPUs are parked: say so, so an operator sees it and
+             * can unpause it once sure the destination does not run it. */
+            d->row.state = SKIFF__V1__DOMAIN_STATE__PAUSED;
+            if (domain_commit(d) < 0)
+                log_err("domain %s: cannot record it as paused", m->name);
+            domain_event(d, "paused", "migration outcome unknown");
+            hostd_status_changed(d->h);
+        }
         log_warn("domain %s: migration to %s:%u failed: %s", m->name, m->host, m->port,
                  m->err);
         call_error(m->call, m->rc == -EACCES ? E(DENIED) : E(INTERNAL),

@@ -189,3 +189,230 @@ migrate_ticker() {
 @test "migrate --live moves ticker with pre-copy rounds" {
     migrate_ticker --live
 }
+
+@test "both hosts agree after a restart: the domain is recorded only on the destination" {
+    migrate_ticker --live
+    use A
+    hostd_stop KILL
+    use B
+    hostd_stop TERM
+    B_PID=
+    start_host A
+    # start_host B makes a new state dir: restart B on its old one.
+    local old="$B_STATE"
+    STATE="$old"
+    CGROUP_PARENT="skiff-test-$$-${BATS_TEST_NUMBER:-0}-B"
+    hostd_start_conf "$STATE/hostd.conf" --listen-tls 127.0.0.1:0 \
+        --tls-cert "$PKI/ca/host-localhost.pem" --tls-key "$PKI/ca/host-localhost-key.pem" \
+        --tls-ca "$PKI/ca/ca.pem"
+    B_PID="$HOSTD_PID"
+    no_domains_on A
+    on B dominfo t1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *running* ]]
+    still_ticking B t1
+    run sqlite3 "$B_STATE/hostd.db" "select name from domains"
+    [ "$output" = t1 ]
+}
+
+@test "a guest dirtying memory fast migrates live with bounded rounds, its memory intact" {
+    two_hosts
+    on A create "$(cfg d1 "$SKIFF_GUESTS/dirty.hvt" 'memory = 128' 'cmdline = "24"')"
+    [ "$status" -eq 0 ]
+    wait_output A d1 '^pass 16 ok$'
+    on A migrate --live --json d1 "127.0.0.1:$B_PORT"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # JSON lines: progress, then the report with at most 9 rounds.
+    [[ "$output" == *'"event":"progress"'* ]]
+    local done rounds
+    done="$(printf '%s\n' "$output" | grep '"event":"done"')"
+    rounds="$(echo "$done" | grep -o '"round":[0-9]*' | cut -d: -f2)"
+    [ "$rounds" -ge 2 ] && [ "$rounds" -le 9 ]
+    no_domains_on A
+    local n
+    wait_output B d1 '^pass [0-9]+ ok$'
+    n="$(console B d1 | grep -E '^pass' | head -n 1 | awk '{print $2}')"
+    [ "$n" -gt 16 ]
+    wait_output B d1 "^pass $((n + 16)) ok\$"
+    refute grep -q BAD <(console B d1)
+}
+
+@test "a domain whose disk is on shared storage keeps its content" {
+    two_hosts
+    dd if=/dev/zero of="$TMP/disk.img" bs=1k count=64 status=none
+    on A create "$(cfg b1 "$SKIFF_GUESTS/blkloop.hvt" \
+        "disk = [ 'target=$TMP/disk.img, vdev=storage' ]")"
+    [ "$status" -eq 0 ]
+    wait_output A b1 '^blk 3 ok$'
+    on A migrate --live b1 "127.0.0.1:$B_PORT"
+    [ "$status" -eq 0 ]
+    local first on_disk
+    wait_output B b1 '^blk [0-9]+ ok$'
+    first="$(console B b1 | head -n 1 | awk '{print $2}')"
+    [ "$first" -gt 3 ]
+    wait_output B b1 "^blk $((first + 3)) ok\$"
+    on_disk="$(od -An -t u8 -j 8 -N 8 "$TMP/disk.img" | tr -d ' ')"
+    [ "$on_disk" -gt "$first" ]
+}
+
+# ---- failures: the domain stays on the source, nothing on the destination
+
+# ticker_on_A: two hosts (or one and a fake), ticker t1 running on A.
+ticker_on_A() {
+    on A create "$(cfg t1 "$SKIFF_EXAMPLES/ticker.hvt")"
+    [ "$status" -eq 0 ]
+    wait_output A t1 '^tick 3$'
+}
+
+# kept_on_A: t1 still runs on A, once, with its counter advancing.
+kept_on_A() {
+    on A dominfo t1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *running* ]]
+    use A
+    [ "$(monitor_pids | wc -l)" -eq 1 ]
+    still_ticking A t1
+}
+
+@test "a destination that has a domain of that name refuses; the domain stays" {
+    two_hosts
+    ticker_on_A
+    on B create "$(cfg t1 "$SKIFF_EXAMPLES/ticker.hvt")"
+    [ "$status" -eq 0 ]
+    on A migrate --live t1 "127.0.0.1:$B_PORT"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"exists here"* ]]
+    [[ "$output" == *"keeps running here"* ]]
+    kept_on_A
+    use B
+    [ "$(monitor_pids | wc -l)" -eq 1 ]
+}
+
+@test "a destination killed mid pre-copy: the domain keeps running on the source" {
+    two_hosts
+    on A create "$(cfg d1 "$SKIFF_GUESTS/dirty.hvt" 'memory = 128' 'cmdline = "96"')"
+    [ "$status" -eq 0 ]
+    wait_output A d1 '^pass 8 ok$' 120
+    timeout 120s "$SKIFF_CLI" -c "unix://$A_STATE/hostd.sock" migrate --live d1 \
+        "127.0.0.1:$B_PORT" >"$TMP/mig.out" 2>&1 &
+    local cli=$! i
+    # Stop the destination once the stream flows, then kill it.
+    for i in $(seq 1 600); do
+        grep -q "incoming migration of d1" "$B_STATE/hostd.out" && break
+        sleep 0.05
+    done
+    kill -STOP "$B_PID"
+    grep -q "incoming migration of d1" "$B_STATE/hostd.out"
+    kill -9 "$B_PID"
+    wait "$B_PID" 2>/dev/null || true
+    B_PID=
+    run wait "$cli"
+    [ "$status" -ne 0 ]
+    cat "$TMP/mig.out"
+    grep -q "keeps running here" "$TMP/mig.out"
+    on A dominfo d1
+    [[ "$output" == *running* ]]
+    local n
+    n="$(console A d1 | grep -E '^pass' | tail -n 1 | awk '{print $2}')"
+    wait_output A d1 "^pass $((n + 8)) ok\$" 120
+    refute grep -q BAD <(console A d1)
+    use B
+    [ -z "$(monitor_pids)" ]
+}
+
+@test "a destination that stops reading: the source times out, the domain stays" {
+    MIG_TIMEOUT=3000 two_hosts
+    ticker_on_A
+    kill -STOP "$B_PID"
+    on A migrate t1 "127.0.0.1:$B_PORT"
+    kill -CONT "$B_PID"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"timed out"* ]]
+    kept_on_A
+    no_domains_on B
+}
+
+# fake_dest MODE: a misbehaving destination on FAKE_PORT.
+fake_dest() {
+    "$SKIFF_TOOLS/fakepeer" "$PKI/ca/host-localhost.pem" "$PKI/ca/host-localhost-key.pem" \
+        "$PKI/ca/ca.pem" "$TMP/fake.port" "$1" 2>"$TMP/fake.err" &
+    FAKE_PID=$!
+    local i
+    for i in $(seq 1 100); do
+        [ -s "$TMP/fake.port" ] && break
+        sleep 0.1
+    done
+    FAKE_PORT="$(cat "$TMP/fake.port")"
+    [ -n "$FAKE_PORT" ]
+}
+
+# dirty_on_A: the dirty guest (96 MiB written over and over) on A: its
+# stream is far longer than the sockets' buffers.
+dirty_on_A() {
+    on A create "$(cfg t1 "$SKIFF_GUESTS/dirty.hvt" 'memory = 128' 'cmdline = "96"')"
+    [ "$status" -eq 0 ]
+    wait_output A t1 '^pass 8 ok$' 120
+}
+
+# dirty_kept_on_A: it still runs on A, its passes going on, intact.
+dirty_kept_on_A() {
+    on A dominfo t1
+    [[ "$output" == *running* ]]
+    local n
+    n="$(console A t1 | grep -E '^pass' | tail -n 1 | awk '{print $2}')"
+    wait_output A t1 "^pass $((n + 8)) ok\$" 120
+    refute grep -q BAD <(console A t1)
+    use A
+    [ "$(monitor_pids | wc -l)" -eq 1 ]
+}
+
+@test "a connection closed mid-stream: the domain stays" {
+    start_host A
+    dirty_on_A
+    fake_dest close
+    on A migrate --live t1 "127.0.0.1:$FAKE_PORT"
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"keeps running here"* ]]
+    dirty_kept_on_A
+}
+
+@test "garbage from the destination mid-stream: the paused domain runs again" {
+    start_host A
+    dirty_on_A
+    fake_dest garbage
+    on A migrate t1 "127.0.0.1:$FAKE_PORT"
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"corrupt"* ]]
+    [[ "$output" == *"keeps running here"* ]]
+    dirty_kept_on_A
+}
+
+@test "a destination that stops reading mid-stream: timeout, the domain stays" {
+    MIG_TIMEOUT=3000 start_host A
+    dirty_on_A
+    fake_dest stall
+    on A migrate --live t1 "127.0.0.1:$FAKE_PORT"
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"timed out"* ]]
+    [[ "$output" == *"keeps running here"* ]]
+    dirty_kept_on_A
+}
+
+@test "a commit never answered leaves the domain paused on the source, not destroyed" {
+    MIG_TIMEOUT=3000 start_host A
+    ticker_on_A
+    fake_dest stall
+    on A migrate t1 "127.0.0.1:$FAKE_PORT"
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"left paused here"* ]]
+    on A dominfo t1
+    [[ "$output" == *paused* ]]
+    on A unpause t1
+    [ "$status" -eq 0 ]
+    kept_on_A
+}

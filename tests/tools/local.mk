@@ -36,3 +36,10 @@ tests_tools_snapctl_SOURCES = tests/tools/snapctl.c
 tests_tools_snapctl_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
 tests_tools_snapctl_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_tools_snapctl_LDADD = $(COMMON_LIBS)
+
+# fakepeer: a destination hostd that misbehaves mid-migration (migrate.bats).
+check_PROGRAMS += tests/tools/fakepeer
+tests_tools_fakepeer_SOURCES = tests/tools/fakepeer.c
+tests_tools_fakepeer_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
+tests_tools_fakepeer_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(OPENSSL_CFLAGS)
+tests_tools_fakepeer_LDADD = $(COMMON_LIBS) $(TLS_LIBS)
