@@ -45,6 +45,7 @@ struct mig_in {
     int fd;                  /* the stream so far */
     uint64_t len;
     uint64_t memory_bytes;
+    bool persistent;
     char name[128];
 };
 
@@ -130,6 +131,7 @@ void rpc_migrate_in(struct call *call, const Skiff__V1__MigrateIn *rq)
     }
     m->conn = c;
     m->memory_bytes = rq->memory_bytes;
+    m->persistent = rq->persistent;
     snprintf(m->name, sizeof m->name, "%s", cfg->name);
     m->fd = open(h->conf.state_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (m->fd < 0) {
@@ -214,6 +216,7 @@ void rpc_migrate_commit(struct call *call)
         close(mc.fd);
     char name[128];
     snprintf(name, sizeof name, "%s", m->name);
+    bool persistent = m->persistent;
     in_free(m);
     if (rc < 0) {
         log_warn("incoming migration of %s refused: %s", name, err);
@@ -232,5 +235,11 @@ void rpc_migrate_commit(struct call *call)
     if (d != NULL) {
         char who[CONN_WHO_MAX];
         domain_event(d, "migrated-in", conn_who(c, who, sizeof who));
+        /* Defined on the source: defined here. */
+        if (persistent && !d->row.persistent) {
+            d->row.persistent = true;
+            if (domain_commit(d) < 0)
+                log_err("domain %s: cannot record it as defined", name);
+        }
     }
 }

@@ -68,6 +68,7 @@ struct mig_out {
     unsigned port;
     bool live;
     bool was_paused;
+    bool persistent;
     int memfd;
     uint64_t size;
     uint8_t *mem;
@@ -466,6 +467,7 @@ static int run(struct mig_out *m)
     if (in.config == NULL)
         return -ENOMEM;
     in.memory_bytes = m->size;
+    in.persistent = m->persistent;
     Skiff__V1__Request rq = SKIFF__V1__REQUEST__INIT;
     rq.op_case = SKIFF__V1__REQUEST__OP_MIGRATE_IN;
     rq.migrate_in = &in;
@@ -851,6 +853,7 @@ void rpc_migrate(struct call *call, const Skiff__V1__MigrateRequest *rq)
     m->live = rq->live;
     m->port = rq->port ? rq->port : MIG_DEFAULT_PORT;
     m->was_paused = d->row.state == SKIFF__V1__DOMAIN_STATE__PAUSED;
+    m->persistent = d->row.persistent;
     m->timeout_ms = h->conf.migrate_timeout_ms ? h->conf.migrate_timeout_ms
                                                : MIG_DEFAULT_TIMEOUT_MS;
     m->t0 = now_monotonic_ns();
