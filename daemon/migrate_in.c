@@ -229,7 +229,13 @@ void rpc_migrate_commit(struct call *call)
      * leaves nothing); its file is read through its open descriptor. */
     Skiff__V1__RestoreRequest rr = SKIFF__V1__RESTORE_REQUEST__INIT;
     rr.path = path;
+    /* The policy spoke at MigrateIn (peer and domain migrate_in); a peer
+     * holds no create or restore permission of its own, so the restore
+     * runs as hostd itself (uid 0, as mapped by the labels file). */
+    struct xsm_subject peer = c->subj;
+    c->subj = (struct xsm_subject){ .uid = 0, .gid = 0, .pid = getpid() };
     rpc_restore(call, &rr);
+    c->subj = peer;
     unlink(path);
     struct domain *d = domain_find_name(h, name);
     if (d != NULL) {

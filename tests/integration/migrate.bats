@@ -416,3 +416,75 @@ dirty_kept_on_A() {
     [ "$status" -eq 0 ]
     kept_on_A
 }
+
+# ---- the security policy (flask)
+
+# flask_hosts [PEER_CONTEXT]: two hostds enforcing the example policy;
+# root is admin_t; the other hostd's certificate subject maps to
+# PEER_CONTEXT (none: it maps to nothing).
+flask_hosts() {
+    local build subject who
+    build="$(cd "$(dirname "$SKIFF_HOSTD")/.." && pwd)"
+    subject="$(openssl x509 -noout -subject -nameopt RFC2253 \
+        -in "$PKI/ca/host-localhost.pem" | sed 's/^subject=//')"
+    [ -n "$subject" ]
+    for who in A B; do
+        STATE="$(mktemp -d /tmp/mig-$who.XXXXXX)"
+        {
+            echo "uid 0 system_u:system_r:admin_t"
+            [ -z "${1:-}" ] || echo "cert \"$subject\" $1"
+        } >"$STATE/labels"
+        cat >"$STATE/hostd.conf" <<CONF
+security_module = "flask"
+policy = "$build/policy/skiff.policy"
+labels = "$STATE/labels"
+enforcing = 1
+migrate_timeout_ms = 20000
+CONF
+        CGROUP_PARENT="skiff-test-$$-${BATS_TEST_NUMBER:-0}-$who"
+        hostd_start_conf "$STATE/hostd.conf" --listen-tls 127.0.0.1:0 \
+            --tls-cert "$PKI/ca/host-localhost.pem" \
+            --tls-key "$PKI/ca/host-localhost-key.pem" --tls-ca "$PKI/ca/ca.pem"
+        if [ "$who" = A ]; then A_STATE="$STATE" A_PID="$HOSTD_PID"; else
+            B_STATE="$STATE" B_PID="$HOSTD_PID"
+            B_PORT="$(sed -n 1p "$STATE/tls.ports")"
+            B_PORT="${B_PORT##*:}"
+        fi
+    done
+}
+
+@test "flask: a peer mapped to peer_t brings a domain in" {
+    flask_hosts system_u:system_r:peer_t
+    ticker_on_A
+    on A migrate --live t1 "127.0.0.1:$B_PORT"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    no_domains_on A
+    still_ticking B t1
+}
+
+@test "flask: a nomigrate_t domain is refused with DENIED" {
+    flask_hosts system_u:system_r:peer_t
+    on A create "$(cfg t1 "$SKIFF_EXAMPLES/ticker.hvt" 'seclabel = "system_u:object_r:nomigrate_t"')"
+    [ "$status" -eq 0 ]
+    wait_output A t1 '^tick 3$'
+    on A migrate t1 "127.0.0.1:$B_PORT"
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"permission denied"* ]]
+    [[ "$output" == *"migrate_out"* ]]
+    kept_on_A
+    no_domains_on B
+}
+
+@test "flask: a peer whose certificate maps to no peer type is refused at the destination" {
+    flask_hosts
+    ticker_on_A
+    on A migrate --live t1 "127.0.0.1:$B_PORT"
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"migrate_in"* ]]
+    [[ "$output" == *"keeps running here"* ]]
+    kept_on_A
+    no_domains_on B
+}
