@@ -180,6 +180,13 @@ migrate_ticker() {
     first="$(console B t1 | grep -E '^tick' | head -n 1 | awk '{print $2}')"
     [ "$first" -gt 3 ]
     wait_output B t1 "^tick $((first + 2))\$"
+    # Recorded on both sides: SQLite and the event log.
+    run sqlite3 "$B_STATE/hostd.db" "select name from domains"
+    [ "$output" = t1 ]
+    run sqlite3 "$A_STATE/hostd.db" "select count(*) from events where kind = 'migrated-out'"
+    [ "$output" = 1 ]
+    run sqlite3 "$B_STATE/hostd.db" "select count(*) from events where kind = 'migrated-in'"
+    [ "$output" = 1 ]
 }
 
 @test "migrate (not live) moves ticker; its counter goes on at the destination" {
@@ -487,4 +494,21 @@ CONF
     [[ "$output" == *"keeps running here"* ]]
     kept_on_A
     no_domains_on B
+}
+
+@test "a defined domain stays defined on the destination and is gone from the source" {
+    two_hosts
+    on A define "$(cfg t1 "$SKIFF_EXAMPLES/ticker.hvt")"
+    [ "$status" -eq 0 ]
+    on A start t1
+    [ "$status" -eq 0 ]
+    wait_output A t1 '^tick 3$'
+    on A migrate t1 "127.0.0.1:$B_PORT"
+    [ "$status" -eq 0 ]
+    no_domains_on A
+    still_ticking B t1
+    on B destroy t1
+    [ "$status" -eq 0 ]
+    on B list --json
+    [[ "$output" == *'"name":"t1"'* ]]
 }
