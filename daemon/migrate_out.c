@@ -60,6 +60,7 @@
 enum mig_phase { PH_RUNNING, PH_STOPPED, PH_COMMIT_SENT };
 
 struct mig_out {
+    struct list link;            /* in outs */
     struct hostd *h;
     struct call *call;
     char uuid[64];
@@ -105,8 +106,12 @@ struct mig_out {
     uint64_t next_id;
 };
 
+/* Migrations under way: one at a time per domain. */
+static struct list outs = { &outs, &outs };
+
 static void out_free(struct mig_out *m)
 {
+    list_del(&m->link);
     if (m->ev != NULL)
         event_free(m->ev);
     for (int i = 0; i < 2; i++) {
@@ -831,6 +836,13 @@ void rpc_migrate(struct call *call, const Skiff__V1__MigrateRequest *rq)
     if (d == NULL || !xsm_domain(call, d, XSM_DOMAIN__MIGRATE_OUT) ||
         !rpc_need_running(call, d))
         return;
+    struct list *p, *t;
+    list_for_each_safe(p, t, &outs) {
+        if (strcmp(list_entry(p, struct mig_out, link)->uuid, d->row.uuid) == 0) {
+            call_error(call, E(BUSY), "domain %s is being migrated already", d->row.name);
+            return;
+        }
+    }
     if (d->intent != STOP_NONE) {
         call_error(call, E(BUSY), "domain %s is stopping", d->row.name);
         return;
@@ -845,6 +857,7 @@ void rpc_migrate(struct call *call, const Skiff__V1__MigrateRequest *rq)
         return;
     }
     pthread_mutex_init(&m->lock, NULL);
+    list_add_tail(&outs, &m->link);
     m->to_loop[0] = m->to_loop[1] = m->to_thread[0] = m->to_thread[1] = -1;
     m->memfd = -1;
     m->fd = -1;

@@ -512,3 +512,24 @@ CONF
     on B list --json
     [[ "$output" == *'"name":"t1"'* ]]
 }
+
+@test "one migration at a time per domain: a second one is BUSY" {
+    MIG_TIMEOUT=10000 start_host A
+    dirty_on_A
+    fake_dest stall
+    timeout 120s "$SKIFF_CLI" -c "unix://$A_STATE/hostd.sock" migrate --live t1 \
+        "127.0.0.1:$FAKE_PORT" >"$TMP/mig.out" 2>&1 &
+    local cli=$! i
+    for i in $(seq 1 600); do
+        grep -q "migration accepted" "$TMP/fake.err" && break
+        sleep 0.05
+    done
+    grep -q "migration accepted" "$TMP/fake.err"
+    on A migrate t1 "127.0.0.1:$FAKE_PORT"
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"being migrated already"* ]]
+    run wait "$cli"
+    [ "$status" -ne 0 ]
+    dirty_kept_on_A
+}
