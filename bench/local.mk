@@ -84,7 +84,8 @@ bench: $(bench_hostd_deps)
 
 # --- mutual TLS: tls-rate.c says what it measures. ---------------------
 EXTRA_PROGRAMS += bench/tls-rate
-bench_tls_rate_SOURCES = bench/tls-rate.c bench/hostd-run.c bench/hostd-run.h \
+bench_tls_rate_SOURCES = bench/tls-rate.c bench/tls-raw.c bench/tls-raw.h \
+	bench/hostd-run.c bench/hostd-run.h \
 	bench/rpc-rate.c bench/rpc-rate.h $(bench_common)
 bench_tls_rate_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS) -I$(top_srcdir)/client/include
 bench_tls_rate_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(OPENSSL_CFLAGS)
@@ -100,6 +101,8 @@ bench-hostd: $(bench_hostd_deps) bench/mkbenchguest$(EXEEXT) bench/hostd-api$(EX
 	@bench/mkbenchguest bench $(BENCH_HYPERCALLS)
 	@echo "bench: save and restore, $(BENCH_SAVE_RUNS) runs per size..." >&2
 	@$(bench_save_run) > bench/rows-hostd.tsv
+	@echo "bench: live migration, $(BENCH_MIGRATE_RUNS) runs..." >&2
+	@$(bench_migrate_run) >> bench/rows-hostd.tsv
 	@echo "bench: hostd and API, up to $(BENCH_DOMAINS) domains..." >&2
 	@st=0; $(bench_hostd_run) >> bench/rows-hostd.tsv || st=$$?; \
 	$(bench_tls_run) >> bench/rows-hostd.tsv || st=$$?; \
@@ -162,3 +165,28 @@ bench-save: $(bench_save_deps)
 	$(AWK) -v json=bench/results-save.json -f $(srcdir)/bench/report.awk \
 	    bench/rows-save.tsv && exit $$st
 .PHONY: bench-save
+
+# --- live migration: migrate-bench.c says what it measures. -----------
+EXTRA_PROGRAMS += bench/migrate-bench
+bench_migrate_bench_SOURCES = bench/migrate-bench.c bench/tls-raw.c bench/tls-raw.h \
+	bench/hostd-run.c bench/hostd-run.h $(bench_common)
+bench_migrate_bench_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS) -I$(top_srcdir)/client/include
+bench_migrate_bench_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(OPENSSL_CFLAGS)
+bench_migrate_bench_LDADD = client/libskiff.la $(COMMON_LIBS) $(TLS_LIBS) -lpthread
+BENCH_MIGRATE_RUNS = 10
+bench_migrate_deps = daemon/hostd$(EXEEXT) hypervisor/monitor/skiff-hv$(EXEEXT) \
+	hypervisor/examples/ticker.hvt tests/guests/dirty.hvt bench/migrate-bench$(EXEEXT)
+bench_migrate_run = bench/migrate-bench daemon/hostd$(EXEEXT) \
+	hypervisor/monitor/skiff-hv$(EXEEXT) $(srcdir)/client/skiff-pki \
+	hypervisor/examples/ticker.hvt tests/guests/dirty.hvt $(BENCH_MIGRATE_RUNS)
+CLEANFILES += bench/migrate-bench$(EXEEXT) bench/rows-migrate.tsv bench/results-migrate.json
+bench: $(bench_migrate_deps)
+bench-hostd: $(bench_migrate_deps)
+
+# Only the migration rows.
+bench-migrate: $(bench_migrate_deps)
+	@echo "bench: live migration, $(BENCH_MIGRATE_RUNS) runs..." >&2
+	@st=0; $(bench_migrate_run) > bench/rows-migrate.tsv || st=$$?; \
+	$(AWK) -v json=bench/results-migrate.json -f $(srcdir)/bench/report.awk \
+	    bench/rows-migrate.tsv && exit $$st
+.PHONY: bench-migrate

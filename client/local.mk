@@ -17,7 +17,7 @@ client_libskiff_la_SOURCES = \
 	client/lib/ops.c \
 	client/lib/ops_pool.c \
 	client/lib/security.c \
-	client/lib/snapshot.c \
+	client/lib/snapshot.c client/lib/migrate.c \
 	client/lib/stream.c \
 	client/lib/tls.c \
 	client/lib/uri.c client/lib/uri.h \
@@ -46,7 +46,7 @@ client_cli_libskiffcli_a_SOURCES = \
 	client/cli/cmd-events.c \
 	client/cli/cmd-lifecycle.c \
 	client/cli/cmd-security.c \
-	client/cli/cmd-snapshot.c \
+	client/cli/cmd-snapshot.c client/cli/cmd-migrate.c \
 	client/cli/cmd-show.c \
 	client/cli/cmd-top.c \
 	client/cli/cmd-pool.c client/cli/cmd-vcpu.c client/cli/cmd-sched.c \

@@ -12,9 +12,16 @@
 
 #include "migrate.h"
 
-static int send_page_run(struct snap_writer *w, const uint8_t *mem, uint64_t first,
-                         uint64_t n)
+/*
+ * The guest runs during pre-copy: a page read twice (once for the
+ * checksum, once to send) could differ, so each run is copied first into
+ * bounce (SNAP_CHUNK_MAX_PAGES pages) and checksummed and sent from the
+ * copy. A write after the copy is in the next round's dirty set.
+ */
+static int send_page_run(struct snap_writer *w, const uint8_t *guest, uint8_t *bounce,
+                         uint64_t first, uint64_t n)
 {
+    memcpy(bounce, guest + first * SNAP_PAGE, n * SNAP_PAGE);
     uint8_t addr[8];
     snap_put64(addr, first * SNAP_PAGE);
     /* A MEMORY record: address then pages, like a file's (zero pages are
@@ -26,10 +33,10 @@ static int send_page_run(struct snap_writer *w, const uint8_t *mem, uint64_t fir
     uint32_t crc = snap_crc32c(0, hdr, 4);
     crc = snap_crc32c(crc, hdr + 8, 8);
     crc = snap_crc32c(crc, addr, 8);
-    crc = snap_crc32c(crc, mem + first * SNAP_PAGE, n * SNAP_PAGE);
+    crc = snap_crc32c(crc, bounce, n * SNAP_PAGE);
     snap_put32(hdr + 4, crc);
     struct iovec v[3] = { { hdr, sizeof hdr }, { addr, 8 },
-                          { (void *)(mem + first * SNAP_PAGE), n * SNAP_PAGE } };
+                          { bounce, n * SNAP_PAGE } };
     int rc = w->sink(w->ctx, v, 3);
     if (rc < 0)
         return rc;
@@ -46,8 +53,8 @@ static bool bit(const uint8_t *map, uint64_t i)
 }
 
 /* Every page whose bit is set, in runs of at most a chunk; the count. */
-static int send_dirty(struct snap_writer *w, const struct mig_source *src, const uint8_t *map,
-                      size_t len, uint64_t *sent)
+static int send_dirty(struct snap_writer *w, const struct mig_source *src, uint8_t *bounce,
+                      const uint8_t *map, size_t len, uint64_t *sent)
 {
     uint64_t pages = src->size / SNAP_PAGE;
     if ((uint64_t)len * 8 < pages)
@@ -61,7 +68,7 @@ static int send_dirty(struct snap_writer *w, const struct mig_source *src, const
         uint64_t n = 1;
         while (i + n < pages && n < SNAP_CHUNK_MAX_PAGES && bit(map, i + n))
             n++;
-        int rc = send_page_run(w, src->mem, i, n);
+        int rc = send_page_run(w, src->mem, bounce, i, n);
         if (rc < 0)
             return rc;
         *sent += n;
@@ -83,6 +90,9 @@ int mig_send(struct snap_writer *w, const Skiff__Snapshot__V1__Header *header,
              const struct mig_limits *lim, struct mig_stats *st)
 {
     memset(st, 0, sizeof *st);
+    uint8_t *bounce = malloc((size_t)SNAP_CHUNK_MAX_PAGES * SNAP_PAGE);
+    if (bounce == NULL)
+        return -ENOMEM;
     int rc = snap_write_begin(w, w->sink, w->ctx);
     if (rc == 0)
         rc = snap_write_msg(w, SNAP_REC_HEADER, &header->base);
@@ -92,8 +102,10 @@ int mig_send(struct snap_writer *w, const Skiff__Snapshot__V1__Header *header,
     size_t len;
     if (rc == 0)
         rc = src->fetch_dirty(src->ctx, &map, &len);
+    /* Through the memfd when there is one: read into a buffer, each chunk
+     * is checksummed from a copy (see send_page_run). */
     if (rc == 0)
-        rc = snap_write_memory(w, src->mem, src->size, src->memfd);
+        rc = snap_write_memory(w, src->memfd >= 0 ? NULL : src->mem, src->size, src->memfd);
     st->rounds = 1;
     uint64_t budget = lim->max_factor * src->size / SNAP_PAGE;
     bool pending = false;       /* map holds a fetched set not sent yet */
@@ -106,7 +118,7 @@ int mig_send(struct snap_writer *w, const Skiff__Snapshot__V1__Header *header,
             pending = true;     /* small enough: it goes while stopped */
             break;
         }
-        rc = send_dirty(w, src, map, len, &sent);
+        rc = send_dirty(w, src, bounce, map, len, &sent);
         st->rounds++;
     }
     /* Stop and copy: the set kept back, then what changed until the stop. */
@@ -115,11 +127,11 @@ int mig_send(struct snap_writer *w, const Skiff__Snapshot__V1__Header *header,
         rc = src->stop(src->ctx, &ms);
     uint64_t before = w->pages, sent = 0;
     if (rc == 0 && pending)
-        rc = send_dirty(w, src, map, len, &sent);
+        rc = send_dirty(w, src, bounce, map, len, &sent);
     if (rc == 0)
         rc = src->fetch_dirty(src->ctx, &map, &len);
     if (rc == 0)
-        rc = send_dirty(w, src, map, len, &sent);
+        rc = send_dirty(w, src, bounce, map, len, &sent);
     st->last_dirty = w->pages - before;
     if (rc == 0) {
         size_t n = ms->n_vcpus;
@@ -135,5 +147,6 @@ int mig_send(struct snap_writer *w, const Skiff__Snapshot__V1__Header *header,
         rc = snap_write_end(w);
     st->pages = w->pages;
     st->bytes = w->off;
+    free(bounce);
     return rc;
 }

@@ -14,6 +14,7 @@ static const char *const known_keys[] = {
     "state_dir", "listen_unix", "monitor", "group", "shutdown_grace_ms", "log_level",
     "metrics_listen", "metrics_allow_remote",
     "listen_tls", "tls_cert", "tls_key", "tls_ca", "tls_allow", "tls_handshake_timeout_ms",
+    "migrate_timeout_ms",
     "sysfs_root", "cgroup_parent",
     "security_module", "policy", "labels", "enforcing",
     "max_connections_per_uid", "client_timeout_ms", "console_log_max_bytes", NULL,
@@ -184,6 +185,18 @@ int conf_load(const char *path, bool required, struct hostd_conf *conf)
         conf->tls_handshake_timeout_ms = (uint32_t)ms;
     } else if (rc != -ENOENT) {
         log_err("%s: tls_handshake_timeout_ms must be an integer", path);
+        goto out;
+    }
+    rc = skiff_cfg_int(cfg, "migrate_timeout_ms", &ms);
+    if (rc == 0) {
+        if (ms < 1 || ms > 3600000) {
+            log_err("%s: migrate_timeout_ms must be 1-3600000", path);
+            rc = -EINVAL;
+            goto out;
+        }
+        conf->migrate_timeout_ms = (uint32_t)ms;
+    } else if (rc != -ENOENT) {
+        log_err("%s: migrate_timeout_ms must be an integer", path);
         goto out;
     }
     rc = skiff_cfg_int(cfg, "shutdown_grace_ms", &ms);

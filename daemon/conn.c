@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "conn.h"
+#include "migrate_peer.h"
 #include "frame.h"
 #include "hostd.h"
 #include "log.h"
@@ -37,6 +38,7 @@ static unsigned next_serial;
 static void conn_free(struct conn *c)
 {
     struct list *p, *t;
+    migrate_in_conn_gone(c);
     list_for_each_safe(p, t, &c->calls) {
         struct call *call = list_entry(p, struct call, conn_link);
         list_del(&call->conn_link);

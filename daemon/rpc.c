@@ -20,6 +20,7 @@
 #include "monitor.h"
 #include "rpc.h"
 #include "save_restore.h"
+#include "migrate_peer.h"
 #include "stats.h"
 #include "daemon/host_topology.h"
 #include "daemon/vcpu_affinity.h"
@@ -669,6 +670,10 @@ void rpc_dispatch(struct conn *c, const Skiff__V1__Request *req)
     case SKIFF__V1__REQUEST__OP_AUDIT: op_audit(call, req->audit); break;
     case SKIFF__V1__REQUEST__OP_SAVE: rpc_save(call, req->save); break;
     case SKIFF__V1__REQUEST__OP_RESTORE: rpc_restore(call, req->restore); break;
+    case SKIFF__V1__REQUEST__OP_MIGRATE: rpc_migrate(call, req->migrate); break;
+    case SKIFF__V1__REQUEST__OP_MIGRATE_IN: rpc_migrate_in(call, req->migrate_in); break;
+    case SKIFF__V1__REQUEST__OP_MIGRATE_DATA: rpc_migrate_data(call, req->migrate_data); break;
+    case SKIFF__V1__REQUEST__OP_MIGRATE_COMMIT: rpc_migrate_commit(call); break;
     default:
         call_error(call, E(UNSUPPORTED), "unknown request (this hostd is %s)", PACKAGE_VERSION);
         break;

@@ -26,12 +26,17 @@ say "skiff-hv alone: hello greets and exits 0"
 say "skiff-hv alone: a truncated image is refused, not run"
 tmp=$(mktemp -d)
 hostd_pid=
+hostd2_pid=
 numa_pid=
 cleanup() {
     if [ -n "$hostd_pid" ]; then
         for d in hello ticker web tenant-web; do "$skiff" destroy "$d" >/dev/null 2>&1 || true; done
         kill -TERM "$hostd_pid" 2>/dev/null || true
         wait "$hostd_pid" 2>/dev/null || true
+    fi
+    if [ -n "${hostd2_pid:-}" ]; then
+        kill -TERM "$hostd2_pid" 2>/dev/null || true
+        wait "$hostd2_pid" 2>/dev/null || true
     fi
     if [ -n "$numa_pid" ]; then
         kill -TERM "$numa_pid" 2>/dev/null || true
@@ -102,6 +107,24 @@ run "$skiff" restore "$tmp/ticker.snap"
 timeout 1 "$skiff" console --no-history ticker || true
 run "$skiff" save -c ticker "$tmp/ticker.snap"
 
+say "live migration: a second hostd (its own state, the same PKI); ticker moves there"
+SKIFF_HV=$hv "$b/daemon/hostd" --foreground --state-dir "$tmp/state2" --config /dev/null \
+    --listen-tls 127.0.0.1:0 --tls-cert "$tmp/pki/host-localhost.pem" \
+    --tls-key "$tmp/pki/host-localhost-key.pem" --tls-ca "$tmp/pki/ca.pem" \
+    2>"$tmp/hostd2.log" &
+hostd2_pid=$!
+uri2="unix://$tmp/state2/hostd.sock"
+for _ in $(seq 100); do "$skiff" -c "$uri2" list >/dev/null 2>&1 && break; sleep 0.05; done
+run "$skiff" migrate --live ticker "$(head -n 1 "$tmp/state2/tls.ports")"
+run "$skiff" list
+run "$skiff" -c "$uri2" list
+timeout 1 "$skiff" -c "$uri2" console --no-history ticker || true
+say "and back (not live: paused, then copied)"
+run "$skiff" -c "$uri2" migrate ticker "$(head -n 1 "$state/tls.ports")"
+kill -TERM "$hostd2_pid" 2>/dev/null || true
+wait "$hostd2_pid" 2>/dev/null || true
+hostd2_pid=
+
 say "graceful shutdown: the guest is asked, says goodbye and halts"
 run "$skiff" shutdown -w ticker
 run "$skiff" --json dominfo ticker
@@ -156,6 +179,7 @@ say "security: hostd again, now with the FLASK policy (flask module)"
 kill -TERM "$hostd_pid"
 wait "$hostd_pid" 2>/dev/null || true
 hostd_pid=
+hostd2_pid=
 # Root is the administrator; uid 64101 (no account needed) is tenant A.
 chmod 755 "$tmp"
 cat > "$tmp/labels" <<LABELS

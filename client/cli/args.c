@@ -34,6 +34,7 @@ static const struct optdef optdefs[] = {
     { OPT_CAP, 'c', "cap", "CAP" },
     { OPT_FOLLOW, 'f', "follow", NULL },
     { OPT_CHECKPOINT, 'c', "checkpoint", NULL },
+    { OPT_LIVE, 0, "live", NULL },
 };
 
 #define N_OPTDEFS (sizeof optdefs / sizeof optdefs[0])

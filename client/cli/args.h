@@ -36,6 +36,7 @@ enum cli_opt {
     OPT_CAP = 1u << 18,         /* -c, --cap C */
     OPT_FOLLOW = 1u << 19,      /* -f, --follow */
     OPT_CHECKPOINT = 1u << 20,  /* -c, --checkpoint (save: keep running) */
+    OPT_LIVE = 1u << 21,        /* --live (migrate) */
 };
 
 struct cli_args {

@@ -98,6 +98,7 @@ int cli_cmd_rename(struct cli *cli, const struct cli_args *args);
 /* path made absolute against the current directory (malloc'd); 0 or -errno. */
 int cli_absolute_path(const char *path, char **dst);
 int cli_cmd_save(struct cli *cli, const struct cli_args *args);
+int cli_cmd_migrate(struct cli *cli, const struct cli_args *args);
 int cli_cmd_restore(struct cli *cli, const struct cli_args *args);
 int cli_cmd_list(struct cli *cli, const struct cli_args *args);
 int cli_cmd_dominfo(struct cli *cli, const struct cli_args *args);

@@ -154,6 +154,14 @@ const struct cli_cmd cli_commands[] = {
       "  KEY=VALUE       name=, uuid=, on_poweroff=, on_reboot= or on_crash= for the\n"
       "                  restored domain (a copy under a new name gets a new uuid)",
       { OPT_PAUSED, 1, ALL }, cli_cmd_restore },
+    { "migrate", "[--live] [--json] DOMAIN HOST[:PORT]", "move a domain to another host",
+      "      --live      copy while the domain runs (pre-copy rounds), pausing it only\n"
+      "                  for the last pages; without it the domain is paused first\n"
+      "      --json      progress and the report as JSON lines\n"
+      "  HOST[:PORT] is the destination hostd's TLS listener (port 7443 by default);\n"
+      "  the source hostd connects to it with its own host certificate. On failure\n"
+      "  the domain stays on this host.",
+      { OPT_LIVE | OPT_JSON, 2, 2 }, cli_cmd_migrate },
     { "help", "[COMMAND]", "show help for skiff or one command", NULL, { 0, 0, 1 },
       cli_cmd_help },
     { NULL, NULL, NULL, NULL, { 0, 0, 0 }, NULL },

@@ -25,7 +25,8 @@ TEST_GUESTS = \
 	tests/guests/clocks.hvt \
 	tests/guests/blkloop.hvt \
 	tests/guests/smpcount.hvt \
-	tests/guests/noisy.hvt
+	tests/guests/noisy.hvt \
+	tests/guests/dirty.hvt
 
 tests/guests/%.hvt: $(top_srcdir)/tests/guests/%.c \
 		$(top_srcdir)/tests/guests/opaque.h \

@@ -25,7 +25,8 @@ HOSTD_TESTS = \
 	tests/integration/saverestore.bats \
 	tests/integration/hostile-hostd.bats \
 	tests/integration/load.bats \
-	tests/integration/faults.bats
+	tests/integration/faults.bats \
+	tests/integration/migrate.bats
 
 # What operators meet: install, packages, docs, shell completion.
 OPERATOR_TESTS = \

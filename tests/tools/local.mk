@@ -43,3 +43,10 @@ tests_tools_loadgen_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS) -I$(top_srcdir)
 	-I$(top_srcdir)/bench
 tests_tools_loadgen_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) -pthread
 tests_tools_loadgen_LDADD = client/libskiff.la $(COMMON_LIBS) -lpthread
+
+# fakepeer: a destination hostd that misbehaves mid-migration (migrate.bats).
+check_PROGRAMS += tests/tools/fakepeer
+tests_tools_fakepeer_SOURCES = tests/tools/fakepeer.c
+tests_tools_fakepeer_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
+tests_tools_fakepeer_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(OPENSSL_CFLAGS)
+tests_tools_fakepeer_LDADD = $(COMMON_LIBS) $(TLS_LIBS)

@@ -309,6 +309,27 @@ int skiff_restore(struct skiff_conn *conn, const char *path, const char *const *
 int skiff_host_info(struct skiff_conn *conn, struct skiff_host_info *out,
                     struct skiff_error *err);
 
+/* Live migration (SKIFF_0.2): progress while it runs, and the report. */
+struct skiff_migrate_progress {
+    uint32_t round;             /* pre-copy round (the first sends all of RAM) */
+    uint64_t bytes_sent;
+    uint64_t dirty_pages;       /* pages dirtied during the last round */
+    uint64_t downtime_ns;       /* the guest was stopped this long (so far) */
+    uint64_t total_ns;
+    bool done;                  /* the final report: the domain runs there */
+};
+typedef void skiff_migrate_cb(const struct skiff_migrate_progress *p, void *arg);
+/*
+ * Move a running domain to the hostd at host:port (0: 7443), which the
+ * source hostd reaches over mutual TLS with its own host certificate.
+ * live: copy while it runs (pre-copy rounds), else pause first. cb (may
+ * be NULL) sees each progress message; out (may be NULL) gets the last.
+ * On failure the domain is still on the source.
+ */
+int skiff_migrate(struct skiff_conn *conn, const char *domain, const char *host, uint16_t port,
+                  bool live, skiff_migrate_cb *cb, void *arg,
+                  struct skiff_migrate_progress *out, struct skiff_error *err);
+
 /* ------------------------------------------------------------------ */
 /* Topology, CPU pools, vCPU affinity and scheduling (SKIFF_0.2). Pools
  * follow xl's cpupools: a CPU is in at most one pool; a CPU spec is a

@@ -1,0 +1,97 @@
+/* skiff migrate: a one-line progress bar on a terminal, JSON lines with
+ * --json, then the report. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "json.h"
+
+struct view {
+    bool json;
+    bool tty;
+    bool drawn;
+};
+
+static void json_progress(const struct skiff_migrate_progress *p)
+{
+    struct json j;
+    json_init(&j, stdout);
+    json_object_begin(&j);
+    json_kv_string(&j, "event", p->done ? "done" : "progress");
+    json_kv_u64(&j, "round", p->round);
+    json_kv_u64(&j, "bytes_sent", p->bytes_sent);
+    json_kv_u64(&j, "dirty_pages", p->dirty_pages);
+    json_kv_u64(&j, "downtime_ns", p->downtime_ns);
+    json_kv_u64(&j, "total_ns", p->total_ns);
+    json_object_end(&j);
+    json_end(&j);
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
+static void on_progress(const struct skiff_migrate_progress *p, void *arg)
+{
+    struct view *v = arg;
+    if (v->json) {
+        json_progress(p);
+        return;
+    }
+    if (!v->tty || p->done)
+        return;
+    fprintf(stderr, "\r  round %-3u %10.1f MiB sent  %8llu pages dirty  %6.1f s", p->round,
+            (double)p->bytes_sent / (1 << 20), (unsigned long long)p->dirty_pages,
+            (double)p->total_ns / 1e9);
+    v->drawn = true;
+}
+
+int cli_cmd_migrate(struct cli *cli, const struct cli_args *a)
+{
+    char host[256];
+    unsigned long port = 0;
+    const char *dest = a->pos[1];
+    const char *colon = strrchr(dest, ':');
+    if (dest[0] == '[') {               /* [ADDR6]:PORT */
+        const char *end = strchr(dest, ']');
+        colon = end != NULL && end[1] == ':' ? end + 1 : NULL;
+    }
+    size_t hl = colon != NULL ? (size_t)(colon - dest) : strlen(dest);
+    if (colon != NULL) {
+        char *e;
+        port = strtoul(colon + 1, &e, 10);
+        if (*e != '\0' || port == 0 || port > 65535) {
+            fprintf(stderr, "skiff: %s: bad port\n", dest);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (dest[0] == '[' && hl >= 2) {
+        dest++;
+        hl -= 2;
+    }
+    if (hl == 0 || hl >= sizeof host) {
+        fprintf(stderr, "skiff: %s: bad destination\n", a->pos[1]);
+        return CLI_EXIT_USAGE;
+    }
+    memcpy(host, dest, hl);
+    host[hl] = '\0';
+    int rc = cli_connect(cli);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    struct view v = { (a->seen & OPT_JSON) != 0, isatty(STDERR_FILENO) != 0, false };
+    struct skiff_migrate_progress res;
+    struct skiff_error err;
+    bool live = (a->seen & OPT_LIVE) != 0;
+    int r = skiff_migrate(cli->conn, a->pos[0], host, (uint16_t)port, live, on_progress, &v,
+                          &res, &err);
+    if (v.drawn)
+        fputc('\n', stderr);
+    if (r < 0)
+        return cli_fail(cli, &err);
+    if (!v.json)
+        printf("Domain %s migrated to %s%s: %.1f ms total, %.2f ms downtime, %u round%s, "
+               "%.1f MiB\n", a->pos[0], a->pos[1], live ? " live" : "",
+               (double)res.total_ns / 1e6, (double)res.downtime_ns / 1e6, res.round,
+               res.round == 1 ? "" : "s", (double)res.bytes_sent / (1 << 20));
+    return CLI_EXIT_OK;
+}
