@@ -21,12 +21,16 @@
 
 #include <event2/event.h>
 
+#include "cgroup.h"
 #include "conn.h"
 #include "domain.h"
 #include "fuzz.h"
+#include "host_topology.h"
 #include "hostd.h"
 #include "log.h"
+#include "pool_state.h"
 #include "store.h"
+#include "xsm.h"
 
 static struct hostd hd = { .lock_fd = -1, .status_running = -1 };
 static char state_dir[64];
@@ -71,6 +75,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (h->conf.state_dir == NULL || h->conf.listen_unix == NULL || h->conf.monitor == NULL ||
         h->base == NULL || store_open(state_dir, &h->store) < 0)
         abort();
+    /* What hostd sets up before it serves: this machine's topology and
+     * pools, the default security module, and no CPU controller (a fuzz
+     * run must not create cgroups). */
+    if (hosttopo_init(h) < 0 || pools_load(h) < 0 || xsm_init(h) < 0)
+        abort();
+    cgroup_init(&h->cgroup, "");
     return 0;
 }
 
