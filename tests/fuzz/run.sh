@@ -13,6 +13,8 @@ set -u
 src=$1
 build=$2
 seconds=${FUZZ_SECONDS:-20}
+# A fixed seed by default, so a CI run's exploration can be replayed;
+# FUZZ_SEED=0 lets libFuzzer pick one.
 targets=${FUZZ_TARGETS:?}
 cc=${FUZZ_CC:-clang}
 jobs=${FUZZ_JOBS:-2}
@@ -42,7 +44,8 @@ for t in $targets; do
     # noise; libFuzzer and the sanitizers keep a copy of stderr for theirs.
     ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=0 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-        "$build/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -close_fd_mask=3 \
+        "$build/$t" -seed="${FUZZ_SEED:-1}" -max_total_time="$seconds" -timeout=10 \
+        -rss_limit_mb=2048 -close_fd_mask=3 \
         -artifact_prefix="$work/artifacts/" -print_final_stats=1 "$work/corpus" >"$log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
