@@ -73,6 +73,11 @@ int sk_call_expect(struct skiff_conn *c, Skiff__V1__Request *req,
 int sk_call_empty(struct skiff_conn *c, Skiff__V1__Request__OpCase op,
                   Skiff__V1__Response__ResultCase want, const char *what,
                   Skiff__V1__Response **out, struct skiff_error *err);
+/* Send req and read its responses until the last (more = false), giving
+ * each error-free one to each(r, arg); the first error ends the call. */
+int sk_call_streamed(struct skiff_conn *c, Skiff__V1__Request *req,
+                     void (*each)(const Skiff__V1__Response *r, void *arg), void *arg,
+                     struct skiff_error *err);
 /* Fill err with "out of memory"; returns -SKIFF_ERR_NOMEM. */
 int sk_nomem(struct skiff_error *err);
 /* Send req with a fresh id, without waiting. */

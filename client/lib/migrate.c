@@ -5,14 +5,26 @@
 
 #include "internal.h"
 
-static void copy_progress(struct skiff_migrate_progress *o, const Skiff__V1__MigrateProgress *p)
+struct progress_sink {
+    skiff_migrate_cb *cb;
+    void *arg;
+    struct skiff_migrate_progress *out;
+};
+
+static void on_progress(const Skiff__V1__Response *r, void *arg)
 {
-    o->round = p->round;
-    o->bytes_sent = p->bytes_sent;
-    o->dirty_pages = p->dirty_pages;
-    o->downtime_ns = p->downtime_ns;
-    o->total_ns = p->total_ns;
-    o->done = p->done;
+    const struct progress_sink *sink = arg;
+    const Skiff__V1__MigrateProgress *p = r->migrate_progress;
+    if (r->result_case != SKIFF__V1__RESPONSE__RESULT_MIGRATE_PROGRESS || p == NULL)
+        return;
+    struct skiff_migrate_progress o = {
+        .round = p->round, .bytes_sent = p->bytes_sent, .dirty_pages = p->dirty_pages,
+        .downtime_ns = p->downtime_ns, .total_ns = p->total_ns, .done = p->done,
+    };
+    if (sink->out != NULL)
+        *sink->out = o;
+    if (sink->cb != NULL)
+        sink->cb(&o, sink->arg);
 }
 
 int skiff_migrate(struct skiff_conn *conn, const char *domain, const char *host, uint16_t port,
@@ -33,27 +45,6 @@ int skiff_migrate(struct skiff_conn *conn, const char *domain, const char *host,
     mr.live = live;
     req.op_case = SKIFF__V1__REQUEST__OP_MIGRATE;
     req.migrate = &mr;
-    int rc = sk_send_request(conn, &req, err);
-    for (;;) {
-        if (rc < 0)
-            return rc;
-        Skiff__V1__Response *r;
-        rc = sk_wait(conn, req.id, &r, err);
-        if (rc < 0)
-            return rc;
-        rc = sk_error_from_proto(r->error, err);
-        if (rc == 0 && r->result_case == SKIFF__V1__RESPONSE__RESULT_MIGRATE_PROGRESS &&
-            r->migrate_progress != NULL) {
-            struct skiff_migrate_progress p;
-            copy_progress(&p, r->migrate_progress);
-            if (out != NULL)
-                *out = p;
-            if (cb != NULL)
-                cb(&p, arg);
-        }
-        bool more = r->more;
-        skiff__v1__response__free_unpacked(r, NULL);
-        if (rc < 0 || !more)
-            return rc;
-    }
+    struct progress_sink sink = { cb, arg, out };
+    return sk_call_streamed(conn, &req, on_progress, &sink, err);
 }

@@ -20,6 +20,27 @@ int sk_call_plain(struct skiff_conn *c, Skiff__V1__Request *req, struct skiff_er
     return 0;
 }
 
+int sk_call_streamed(struct skiff_conn *c, Skiff__V1__Request *req,
+                     void (*each)(const Skiff__V1__Response *r, void *arg), void *arg,
+                     struct skiff_error *err)
+{
+    int rc = sk_send_request(c, req, err);
+    while (rc == 0) {
+        Skiff__V1__Response *r;
+        rc = sk_wait(c, req->id, &r, err);
+        if (rc < 0)
+            break;
+        rc = sk_error_from_proto(r->error, err);
+        if (rc == 0)
+            each(r, arg);
+        bool more = r->more;
+        skiff__v1__response__free_unpacked(r, NULL);
+        if (!more)
+            break;
+    }
+    return rc;
+}
+
 int sk_call_expect(struct skiff_conn *c, Skiff__V1__Request *req,
                    Skiff__V1__Response__ResultCase want, const char *what,
                    Skiff__V1__Response **out, struct skiff_error *err)

@@ -5,6 +5,17 @@
 
 #include "internal.h"
 
+static void on_saved(const Skiff__V1__Response *r, void *arg)
+{
+    struct skiff_save_result *out = arg;
+    if (out == NULL || r->result_case != SKIFF__V1__RESPONSE__RESULT_SAVED || r->saved == NULL)
+        return;
+    out->file_bytes = r->saved->file_bytes;
+    out->memory_pages = r->saved->memory_pages;
+    out->paused_ns = r->saved->paused_ns;
+    out->total_ns = r->saved->total_ns;
+}
+
 int skiff_save(struct skiff_conn *conn, const char *domain, const char *path,
                bool keep_running, struct skiff_save_result *out, struct skiff_error *err)
 {
@@ -21,27 +32,7 @@ int skiff_save(struct skiff_conn *conn, const char *domain, const char *path,
     sr.keep_running = keep_running;
     req.op_case = SKIFF__V1__REQUEST__OP_SAVE;
     req.save = &sr;
-    int rc = sk_send_request(conn, &req, err);
-    for (;;) {
-        if (rc < 0)
-            return rc;
-        Skiff__V1__Response *r;
-        rc = sk_wait(conn, req.id, &r, err);
-        if (rc < 0)
-            return rc;
-        rc = sk_error_from_proto(r->error, err);
-        if (rc == 0 && r->result_case == SKIFF__V1__RESPONSE__RESULT_SAVED && r->saved &&
-            out != NULL) {
-            out->file_bytes = r->saved->file_bytes;
-            out->memory_pages = r->saved->memory_pages;
-            out->paused_ns = r->saved->paused_ns;
-            out->total_ns = r->saved->total_ns;
-        }
-        bool more = r->more;
-        skiff__v1__response__free_unpacked(r, NULL);
-        if (rc < 0 || !more)
-            return rc;
-    }
+    return sk_call_streamed(conn, &req, on_saved, out, err);
 }
 
 int skiff_restore(struct skiff_conn *conn, const char *path, const char *const *overrides,
