@@ -115,3 +115,20 @@ refute() {
 alive() {
     [ -r "/proc/$1/stat" ] && ! awk '{ exit !($3 == "Z") }' "/proc/$1/stat"
 }
+
+# install_cli DIR: the skiff binary and libskiff copied into DIR, runnable by
+# any uid even when the build tree is not (a clone under a 0700 directory);
+# sets CLI, to be run with LD_LIBRARY_PATH=DIR.
+install_cli() {
+    local build real
+    build="$(cd "$(dirname "$SKIFF_CLI")/.." && pwd)"
+    real="$build/client/.libs/skiff"
+    if [ -x "$real" ]; then
+        cp "$real" "$1/skiff"
+        cp -P "$build"/client/.libs/libskiff.so* "$1/"
+    else
+        cp "$SKIFF_CLI" "$1/skiff"
+    fi
+    chmod -R a+rX "$1"
+    CLI="$1/skiff"
+}

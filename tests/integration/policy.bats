@@ -45,19 +45,6 @@ teardown() {
     hostd_teardown
 }
 
-# install_cli DIR: the skiff binary and libskiff, runnable by any uid.
-install_cli() {
-    local real="$BUILD/client/.libs/skiff"
-    if [ -x "$real" ]; then
-        cp "$real" "$1/skiff"
-        cp -P "$BUILD"/client/.libs/libskiff.so* "$1/"
-    else
-        cp "$SKIFF_CLI" "$1/skiff"
-    fi
-    chmod -R a+rX "$1"
-    CLI="$1/skiff"
-}
-
 # write_conf MODULE POLICY ENFORCING
 write_conf() {
     cat >"$STATE/hostd.conf" <<CONF
@@ -417,7 +404,9 @@ label_of() {
     [ "$status" -eq 0 ]
     grep -q "policy load refused" "$STATE/hostd.out"
     # and only the administrator loads policies at all
-    as "$OPERATOR" loadpolicy "$POLICY"
+    cp "$POLICY" "$STATE/bin/skiff.policy"
+    chmod a+r "$STATE/bin/skiff.policy"
+    as "$OPERATOR" loadpolicy "$STATE/bin/skiff.policy"
     expect_denied loadpolicy
 }
 

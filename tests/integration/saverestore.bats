@@ -336,8 +336,11 @@ restore_refused() {
     chmod 0755 "$STATE"
     cli create "$(cfg t1 "$SKIFF_EXAMPLES/ticker.hvt")"
     [ "$status" -eq 0 ]
+    mkdir -m 755 "$STATE/bin"
+    install_cli "$STATE/bin"
     nobody() {
-        run timeout 60s setpriv --reuid=65534 --regid=65534 --clear-groups "$SKIFF_CLI" "$@"
+        run timeout 60s setpriv --reuid=65534 --regid=65534 --clear-groups \
+            env LD_LIBRARY_PATH="$STATE/bin" "$CLI" "$@"
     }
     # hostd's own directory (root's, 0755): refused, nothing written
     nobody save -c t1 "$STATE/t1.snap"

@@ -196,7 +196,14 @@ cpu_ticks() {
     wait_gone_pid
     SOCK="$TMP/second.sock"
     start_managed --mem=32 --vcpus=8 --start-paused "$SMP"
-    ctl hello vcpus
+    # Each thread parks as soon as it starts; under load the last may
+    # still be on its way when the first request comes.
+    local i
+    for i in $(seq 1 50); do
+        ctl hello vcpus
+        [ "$(grep -c '^vcpu .* blocked=1 ' <<<"$output")" -eq 8 ] && break
+        sleep 0.1
+    done
     [ "$(grep -c '^vcpu .* blocked=1 ' <<<"$output")" -eq 8 ]
     refute grep -q "checked in" "$TMP/out"
     ctl hello unpause wait-exit release
