@@ -59,7 +59,34 @@ typedef int snap_source_fn(void *ctx, void *buf, size_t len);
 snap_source_fn snap_fd_source;
 
 /*
- * Receive a stream: after its HEADER, get_memory(ctx, size) gives the
+ * Receive a stream as it arrives, in pieces of any size. After the
+ * HEADER, get_memory(ctx, size) gives guest RAM to write the pages into,
+ * mapped writable (NULL refuses). Pages land as their bytes come; each
+ * record's checksum is checked at its end, and a stream that fails is
+ * never to be run.
+ */
+struct mig_rx;
+typedef uint8_t *mig_rx_memory_fn(void *ctx, uint64_t size);
+
+struct mig_rx *mig_rx_new(mig_rx_memory_fn *get_memory, void *ctx);
+/* Take n more bytes: 0, or a negative errno with mig_rx_error saying
+ * what and where. A failed parser stays failed. */
+int mig_rx_feed(struct mig_rx *x, const uint8_t *p, size_t n);
+/* The bytes the item being read still needs (0 once done or failed). */
+size_t mig_rx_want(const struct mig_rx *x);
+/* The footer was read: the stream is whole. */
+bool mig_rx_done(const struct mig_rx *x);
+/* The stream ends here: 0 if whole, else a "truncated" error. */
+int mig_rx_end(struct mig_rx *x);
+const char *mig_rx_error(const struct mig_rx *x);
+/* Once done: header, machine (with its vCPUs), devices and trailer move
+ * to img (free it with snap_image_free). */
+void mig_rx_take(struct mig_rx *x, struct snap_image *img);
+void mig_rx_free(struct mig_rx *x);
+
+/*
+ * Receive a stream from a blocking source (mig_rx underneath): after its
+ * HEADER, get_memory(ctx, size) gives the
  * memfd to fill (-1 to refuse). On success img holds header, machine
  * (with its vCPUs), devices and trailer; free it with snap_image_free.
  * Returns 0 or a negative errno with err naming the problem and offset.

@@ -1,15 +1,19 @@
 /*
- * The receiving side of migration: one pass over the stream, every
- * record bounded before allocation and checksummed, pages written into
- * guest RAM's memfd as they arrive. Nothing is trusted: a stream that
- * ends early, a bad checksum, a record out of order or out of bounds is
- * refused with the offset where it was found.
+ * The receiving side of migration: a parser fed the stream in pieces of
+ * any size as they arrive (hostd's event loop hands it each chunk off the
+ * connection), writing pages straight into guest RAM. Every record is
+ * bounded before anything is allocated or written, and checksummed;
+ * nothing is trusted: a stream that ends early, a bad checksum, a record
+ * out of order or out of bounds is refused with the offset where it was
+ * found. mig_recv drives the same parser from a blocking source.
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "migrate.h"
@@ -32,256 +36,427 @@ int snap_fd_source(void *ctx, void *buf, size_t len)
     return 0;
 }
 
-struct rx {
-    snap_source_fn *src;
+/* What the bytes being read are. */
+enum rx_item { RX_FILE_HEADER, RX_RECORD_HEADER, RX_MESSAGE, RX_MEMORY_ADDR, RX_MEMORY_DATA,
+               RX_FOOTER, RX_DONE, RX_FAILED };
+
+/* Which record comes next. */
+enum rx_next { NX_HEADER, NX_MEMORY_OR_MACHINE, NX_VCPU, NX_DEVICES, NX_TRAILER };
+
+static const char *const item_name[] = { "file header", "record header", "record payload",
+                                          "record payload", "record payload", "footer" };
+
+struct mig_rx {
+    mig_rx_memory_fn *get_memory;
     void *ctx;
-    uint64_t off;
-    char *err;
-    size_t es;
+    enum rx_item item;
+    enum rx_next next;
+    uint64_t off;               /* bytes taken */
+    uint64_t item_at;           /* where the item began */
+    /* the record being read */
+    uint32_t type, crc, running;
+    uint64_t len, at, got;
+    uint8_t small[SNAP_RECORD_HEADER];
+    uint8_t *msg;               /* a message record's payload */
+    /* guest RAM */
+    uint8_t *mem;
+    uint64_t size, gpa;
+    /* what the trailer must agree with */
+    uint64_t records, chunks, pages, trailer_at;
+    uint32_t vcpus;
+    struct snap_image img;
+    char err[512];
 };
 
-static int fail(struct rx *x, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct mig_rx *x, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static int fail(struct rx *x, int rc, const char *fmt, ...)
+static int fail(struct mig_rx *x, int rc, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(x->err, x->es, fmt, ap);
+    vsnprintf(x->err, sizeof x->err, fmt, ap);
     va_end(ap);
+    x->item = RX_FAILED;
     return rc;
 }
 
-static int get(struct rx *x, void *buf, size_t len, const char *what)
+struct mig_rx *mig_rx_new(mig_rx_memory_fn *get_memory, void *ctx)
 {
-    int rc = x->src(x->ctx, buf, len);
-    if (rc == -EPIPE)
-        return fail(x, -EPROTO, "truncated: the stream ended in the %s at offset %llu", what,
-                    (unsigned long long)x->off);
-    if (rc < 0)
-        return fail(x, rc, "cannot read the stream at offset %llu: %s",
-                    (unsigned long long)x->off, strerror(-rc));
-    x->off += len;
-    return 0;
+    struct mig_rx *x = calloc(1, sizeof *x);
+    if (x == NULL)
+        return NULL;
+    x->get_memory = get_memory;
+    x->ctx = ctx;
+    return x;
 }
 
-struct record {
-    uint32_t type;
-    uint32_t crc;
-    uint64_t len;
-    uint64_t at;
-};
-
-static int get_record(struct rx *x, struct record *r)
+void mig_rx_free(struct mig_rx *x)
 {
-    uint8_t h[SNAP_RECORD_HEADER];
-    r->at = x->off;
-    int rc = get(x, h, sizeof h, "record header");
-    if (rc < 0)
-        return rc;
-    r->type = snap_get32(h);
-    r->crc = snap_get32(h + 4);
-    r->len = snap_get64(h + 8);
-    uint64_t max = r->type == SNAP_REC_MEMORY ? 8 + (uint64_t)SNAP_CHUNK_MAX_PAGES * SNAP_PAGE
-                                              : SNAP_MSG_MAX;
-    if (r->type < SNAP_REC_HEADER || r->type > SNAP_REC_TRAILER)
-        return fail(x, -EPROTO, "corrupt: unknown record type %u at offset %llu", r->type,
-                    (unsigned long long)r->at);
-    if (r->len > max)
-        return fail(x, -EPROTO, "corrupt: record at offset %llu claims %llu bytes (at most "
-                    "%llu)", (unsigned long long)r->at, (unsigned long long)r->len,
-                    (unsigned long long)max);
-    return 0;
+    if (x == NULL)
+        return;
+    free(x->msg);
+    snap_image_free(&x->img);
+    free(x);
 }
 
-static uint32_t crc_of(const struct record *r, const uint8_t *p, size_t n)
+const char *mig_rx_error(const struct mig_rx *x)
+{
+    return x->err;
+}
+
+bool mig_rx_done(const struct mig_rx *x)
+{
+    return x->item == RX_DONE;
+}
+
+static void expect(struct mig_rx *x, enum rx_item item)
+{
+    x->item = item;
+    x->item_at = x->off;
+    x->got = 0;
+}
+
+size_t mig_rx_want(const struct mig_rx *x)
+{
+    switch (x->item) {
+    case RX_FILE_HEADER: return SNAP_FILE_HEADER - x->got;
+    case RX_RECORD_HEADER: return SNAP_RECORD_HEADER - x->got;
+    case RX_MESSAGE: return x->len - x->got;
+    case RX_MEMORY_ADDR: return 8 - x->got;
+    case RX_MEMORY_DATA: return x->len - x->got;
+    case RX_FOOTER: return SNAP_FOOTER - x->got;
+    default: return 0;
+    }
+}
+
+int mig_rx_end(struct mig_rx *x)
+{
+    if (x->item == RX_DONE)
+        return 0;
+    if (x->item == RX_FAILED)
+        return -EPROTO;
+    return fail(x, -EPROTO, "truncated: the stream ended in the %s at offset %llu",
+                item_name[x->item], (unsigned long long)x->item_at);
+}
+
+void mig_rx_take(struct mig_rx *x, struct snap_image *img)
+{
+    *img = x->img;
+    memset(&x->img, 0, sizeof x->img);
+}
+
+static uint32_t header_crc(const struct mig_rx *x)
 {
     uint8_t b[12];
-    snap_put32(b, r->type);
-    snap_put64(b + 4, r->len);
-    return snap_crc32c(snap_crc32c(0, b, sizeof b), p, n);
+    snap_put32(b, x->type);
+    snap_put64(b + 4, x->len);
+    return snap_crc32c(0, b, sizeof b);
 }
 
-/* The payload of r into buf (r->len bytes), checksum verified. */
-static int get_payload(struct rx *x, const struct record *r, uint8_t *buf)
+static int file_header(struct mig_rx *x)
 {
-    int rc = get(x, buf, r->len, "record payload");
-    if (rc == 0 && crc_of(r, buf, r->len) != r->crc)
-        rc = fail(x, -EBADMSG, "corrupt: checksum mismatch in the record at offset %llu",
-                  (unsigned long long)r->at);
-    return rc;
-}
-
-static int get_msg(struct rx *x, const struct record *r, const ProtobufCMessageDescriptor *d,
-                   ProtobufCMessage **out)
-{
-    uint8_t *buf = malloc(r->len ? r->len : 1);
-    if (buf == NULL)
-        return fail(x, -ENOMEM, "out of memory");
-    int rc = get_payload(x, r, buf);
-    if (rc == 0 && (*out = protobuf_c_message_unpack(d, NULL, r->len, buf)) == NULL)
-        rc = fail(x, -EBADMSG, "corrupt: the record at offset %llu does not parse",
-                  (unsigned long long)r->at);
-    free(buf);
-    return rc;
-}
-
-static int pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off)
-{
-    while (n > 0) {
-        ssize_t k = pwrite(fd, p, n, (off_t)off);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return k < 0 ? -errno : -EIO;
-        p += k;
-        n -= (size_t)k;
-        off += (uint64_t)k;
-    }
-    return 0;
-}
-
-static int get_memory_record(struct rx *x, const struct record *r, uint8_t *buf, int memfd,
-                             uint64_t size, uint64_t *pages)
-{
-    if (r->len < 8 + SNAP_PAGE || (r->len - 8) % SNAP_PAGE != 0)
-        return fail(x, -EPROTO, "corrupt: MEMORY record at offset %llu is not whole pages",
-                    (unsigned long long)r->at);
-    int rc = get_payload(x, r, buf);
-    if (rc < 0)
-        return rc;
-    uint64_t gpa = snap_get64(buf), data = r->len - 8;
-    if (gpa % SNAP_PAGE != 0 || gpa >= size || data > size - gpa)
-        return fail(x, -EPROTO, "corrupt: MEMORY record at offset %llu is outside guest "
-                    "memory", (unsigned long long)r->at);
-    rc = pwrite_all(memfd, buf + 8, data, gpa);
-    if (rc < 0)
-        return fail(x, rc, "cannot write guest memory: %s", strerror(-rc));
-    *pages += data / SNAP_PAGE;
-    return 0;
-}
-
-/* The records after the memory: MACHINE, one VCPU each, DEVICES, TRAILER. */
-static int get_tail(struct rx *x, const struct record *first, struct snap_image *img,
-                    uint64_t records, uint64_t chunks, uint64_t pages)
-{
-    int rc = get_msg(x, first, &skiff__snapshot__v1__machine_state__descriptor,
-                     (ProtobufCMessage **)&img->machine);
-    if (rc < 0)
-        return rc;
-    uint32_t n = img->header->vcpu_count;
-    if (img->machine->n_vcpus != 0 || img->machine->memory_bytes != img->header->memory_bytes)
-        return fail(x, -EPROTO, "corrupt: the MACHINE record at offset %llu does not match "
-                    "the header", (unsigned long long)first->at);
-    img->machine->vcpus = calloc(n, sizeof *img->machine->vcpus);
-    if (img->machine->vcpus == NULL)
-        return fail(x, -ENOMEM, "out of memory");
-    struct record r;
-    for (uint32_t i = 0; i < n; i++) {
-        if ((rc = get_record(x, &r)) < 0)
-            return rc;
-        if (r.type != SNAP_REC_VCPU)
-            return fail(x, -EPROTO, "corrupt: expected vCPU %u at offset %llu", i,
-                        (unsigned long long)r.at);
-        if ((rc = get_msg(x, &r, &skiff__snapshot__v1__vcpu_state__descriptor,
-                          (ProtobufCMessage **)&img->machine->vcpus[i])) < 0)
-            return rc;
-        img->machine->n_vcpus = i + 1;
-        if (img->machine->vcpus[i]->index != i)
-            return fail(x, -EPROTO, "corrupt: vCPU record at offset %llu has index %u",
-                        (unsigned long long)r.at, img->machine->vcpus[i]->index);
-    }
-    if ((rc = get_record(x, &r)) < 0)
-        return rc;
-    if (r.type != SNAP_REC_DEVICES)
-        return fail(x, -EPROTO, "corrupt: expected DEVICES at offset %llu",
-                    (unsigned long long)r.at);
-    if ((rc = get_msg(x, &r, &skiff__snapshot__v1__devices__descriptor,
-                      (ProtobufCMessage **)&img->devices)) < 0)
-        return rc;
-    records += 2 + n;
-    uint64_t trailer_at = x->off;
-    if ((rc = get_record(x, &r)) < 0)
-        return rc;
-    if (r.type != SNAP_REC_TRAILER)
-        return fail(x, -EPROTO, "corrupt: expected the TRAILER at offset %llu",
-                    (unsigned long long)r.at);
-    if ((rc = get_msg(x, &r, &skiff__snapshot__v1__trailer__descriptor,
-                      (ProtobufCMessage **)&img->trailer)) < 0)
-        return rc;
-    const Skiff__Snapshot__V1__Trailer *t = img->trailer;
-    if (t->records != records || t->memory_chunks != chunks || t->memory_pages != pages ||
-        t->bytes != trailer_at)
-        return fail(x, -EPROTO, "corrupt: the trailer's totals do not match the stream");
-    uint8_t foot[SNAP_FOOTER];
-    if ((rc = get(x, foot, sizeof foot, "footer")) < 0)
-        return rc;
-    if (snap_get64(foot) != trailer_at || memcmp(foot + 8, SNAP_END_MAGIC, 8) != 0)
-        return fail(x, -EPROTO, "corrupt: bad footer at offset %llu",
-                    (unsigned long long)(x->off - SNAP_FOOTER));
-    img->trailer_off = trailer_at;
-    return 0;
-}
-
-static int receive(struct rx *x, int (*get_memory)(void *, uint64_t), void *mem_ctx,
-                   struct snap_image *img, int *memfd, uint8_t **buf)
-{
-    uint8_t h[SNAP_FILE_HEADER];
-    int rc = get(x, h, sizeof h, "file header");
-    if (rc < 0)
-        return rc;
+    const uint8_t *h = x->small;
     if (memcmp(h, SNAP_MAGIC, 8) != 0)
         return fail(x, -EPROTO, "not a Skiff migration stream (bad magic at offset 0)");
     if (snap_get32(h + 8) != SNAP_VERSION || snap_get32(h + 12) != SNAP_ARCH_X86_64)
         return fail(x, -EPROTO, "unsupported stream version %u or architecture %u at offset 8",
                     snap_get32(h + 8), snap_get32(h + 12));
-    struct record r;
-    if ((rc = get_record(x, &r)) < 0)
-        return rc;
-    if (r.type != SNAP_REC_HEADER)
-        return fail(x, -EPROTO, "corrupt: expected the HEADER at offset %llu",
-                    (unsigned long long)r.at);
-    if ((rc = get_msg(x, &r, &skiff__snapshot__v1__header__descriptor,
-                      (ProtobufCMessage **)&img->header)) < 0)
-        return rc;
-    const Skiff__Snapshot__V1__Header *hd = img->header;
+    expect(x, RX_RECORD_HEADER);
+    return 0;
+}
+
+static const enum snap_record wanted[] = {
+    [NX_HEADER] = SNAP_REC_HEADER, [NX_VCPU] = SNAP_REC_VCPU,
+    [NX_DEVICES] = SNAP_REC_DEVICES, [NX_TRAILER] = SNAP_REC_TRAILER,
+};
+
+static const char *const wanted_name[] = {
+    [NX_HEADER] = "the HEADER", [NX_VCPU] = "a vCPU", [NX_DEVICES] = "DEVICES",
+    [NX_TRAILER] = "the TRAILER",
+};
+
+static int record_header(struct mig_rx *x)
+{
+    const uint8_t *h = x->small;
+    x->type = snap_get32(h);
+    x->crc = snap_get32(h + 4);
+    x->len = snap_get64(h + 8);
+    x->at = x->item_at;
+    unsigned long long at = (unsigned long long)x->at;
+    uint64_t max = x->type == SNAP_REC_MEMORY ? 8 + (uint64_t)SNAP_CHUNK_MAX_PAGES * SNAP_PAGE
+                                              : SNAP_MSG_MAX;
+    if (x->type < SNAP_REC_HEADER || x->type > SNAP_REC_TRAILER)
+        return fail(x, -EPROTO, "corrupt: unknown record type %u at offset %llu", x->type, at);
+    if (x->len > max)
+        return fail(x, -EPROTO, "corrupt: record at offset %llu claims %llu bytes (at most "
+                    "%llu)", at, (unsigned long long)x->len, (unsigned long long)max);
+    if (x->next == NX_MEMORY_OR_MACHINE) {
+        if (x->type != SNAP_REC_MEMORY && x->type != SNAP_REC_MACHINE)
+            return fail(x, -EPROTO, "corrupt: expected MACHINE after memory at offset %llu", at);
+    } else if (x->type != wanted[x->next]) {
+        return fail(x, -EPROTO, "corrupt: expected %s at offset %llu", wanted_name[x->next], at);
+    }
+    if (x->type == SNAP_REC_TRAILER)
+        x->trailer_at = x->at;
+    x->running = header_crc(x);
+    if (x->type == SNAP_REC_MEMORY) {
+        if (x->len < 8 + SNAP_PAGE || (x->len - 8) % SNAP_PAGE != 0)
+            return fail(x, -EPROTO, "corrupt: MEMORY record at offset %llu is not whole pages",
+                        at);
+        expect(x, RX_MEMORY_ADDR);
+        return 0;
+    }
+    free(x->msg);
+    x->msg = malloc(x->len ? x->len : 1);
+    if (x->msg == NULL)
+        return fail(x, -ENOMEM, "out of memory");
+    expect(x, RX_MESSAGE);
+    return 0;
+}
+
+static int memory_addr(struct mig_rx *x)
+{
+    x->running = snap_crc32c(x->running, x->small, 8);
+    uint64_t gpa = snap_get64(x->small), data = x->len - 8;
+    if (gpa % SNAP_PAGE != 0 || gpa >= x->size || data > x->size - gpa)
+        return fail(x, -EPROTO, "corrupt: MEMORY record at offset %llu is outside guest "
+                    "memory", (unsigned long long)x->at);
+    x->gpa = gpa;
+    uint64_t len = x->len;
+    expect(x, RX_MEMORY_DATA);
+    x->len = len - 8;           /* now counts the pages' bytes */
+    return 0;
+}
+
+static int memory_done(struct mig_rx *x)
+{
+    if (x->running != x->crc)
+        return fail(x, -EBADMSG, "corrupt: checksum mismatch in the record at offset %llu",
+                    (unsigned long long)x->at);
+    x->chunks++;
+    x->pages += x->len / SNAP_PAGE;
+    expect(x, RX_RECORD_HEADER);
+    return 0;
+}
+
+static int header_record(struct mig_rx *x)
+{
+    const Skiff__Snapshot__V1__Header *hd = x->img.header;
     if (hd->memory_bytes == 0 || hd->memory_bytes > SNAP_MEMORY_MAX ||
         hd->memory_bytes % SNAP_PAGE != 0 || hd->vcpu_count == 0 ||
         hd->vcpu_count > SNAP_VCPUS_MAX || hd->config == NULL || hd->page_size != SNAP_PAGE)
         return fail(x, -EPROTO, "corrupt: the HEADER at offset %llu describes no machine "
-                    "this host runs", (unsigned long long)r.at);
-    *memfd = get_memory(mem_ctx, hd->memory_bytes);
-    if (*memfd < 0)
+                    "this host runs", (unsigned long long)x->at);
+    x->mem = x->get_memory(x->ctx, hd->memory_bytes);
+    if (x->mem == NULL)
         return fail(x, -ENOMEM, "no guest memory of %llu bytes to receive into",
                     (unsigned long long)hd->memory_bytes);
-    *buf = malloc(8 + (size_t)SNAP_CHUNK_MAX_PAGES * SNAP_PAGE);
-    if (*buf == NULL)
+    x->size = hd->memory_bytes;
+    x->next = NX_MEMORY_OR_MACHINE;
+    return 0;
+}
+
+static int machine_record(struct mig_rx *x)
+{
+    Skiff__Snapshot__V1__MachineState *ms = x->img.machine;
+    if (ms->n_vcpus != 0 || ms->memory_bytes != x->img.header->memory_bytes)
+        return fail(x, -EPROTO, "corrupt: the MACHINE record at offset %llu does not match "
+                    "the header", (unsigned long long)x->at);
+    ms->vcpus = calloc(x->img.header->vcpu_count, sizeof *ms->vcpus);
+    if (ms->vcpus == NULL)
         return fail(x, -ENOMEM, "out of memory");
-    uint64_t chunks = 0, pages = 0;
-    for (;;) {
-        if ((rc = get_record(x, &r)) < 0)
-            return rc;
-        if (r.type != SNAP_REC_MEMORY)
-            break;
-        if ((rc = get_memory_record(x, &r, *buf, *memfd, hd->memory_bytes, &pages)) < 0)
-            return rc;
-        chunks++;
+    x->next = NX_VCPU;
+    return 0;
+}
+
+static int vcpu_record(struct mig_rx *x, ProtobufCMessage *msg)
+{
+    Skiff__Snapshot__V1__MachineState *ms = x->img.machine;
+    Skiff__Snapshot__V1__VcpuState *v = (Skiff__Snapshot__V1__VcpuState *)msg;
+    ms->vcpus[ms->n_vcpus++] = v;
+    if (v->index != x->vcpus)
+        return fail(x, -EPROTO, "corrupt: vCPU record at offset %llu has index %u",
+                    (unsigned long long)x->at, v->index);
+    if (++x->vcpus == x->img.header->vcpu_count)
+        x->next = NX_DEVICES;
+    return 0;
+}
+
+static int trailer_record(struct mig_rx *x)
+{
+    const Skiff__Snapshot__V1__Trailer *t = x->img.trailer;
+    /* HEADER, the chunks, MACHINE, the vCPUs, DEVICES */
+    uint64_t records = 1 + x->chunks + 1 + x->vcpus + 1;
+    if (t->records != records || t->memory_chunks != x->chunks ||
+        t->memory_pages != x->pages || t->bytes != x->trailer_at)
+        return fail(x, -EPROTO, "corrupt: the trailer's totals do not match the stream");
+    expect(x, RX_FOOTER);
+    return 0;
+}
+
+static const ProtobufCMessageDescriptor *const descriptor[] = {
+    [SNAP_REC_HEADER] = &skiff__snapshot__v1__header__descriptor,
+    [SNAP_REC_MACHINE] = &skiff__snapshot__v1__machine_state__descriptor,
+    [SNAP_REC_VCPU] = &skiff__snapshot__v1__vcpu_state__descriptor,
+    [SNAP_REC_DEVICES] = &skiff__snapshot__v1__devices__descriptor,
+    [SNAP_REC_TRAILER] = &skiff__snapshot__v1__trailer__descriptor,
+};
+
+static int message(struct mig_rx *x)
+{
+    if (snap_crc32c(x->running, x->msg, x->len) != x->crc)
+        return fail(x, -EBADMSG, "corrupt: checksum mismatch in the record at offset %llu",
+                    (unsigned long long)x->at);
+    ProtobufCMessage *m = protobuf_c_message_unpack(descriptor[x->type], NULL, x->len, x->msg);
+    free(x->msg);
+    x->msg = NULL;
+    if (m == NULL)
+        return fail(x, -EBADMSG, "corrupt: the record at offset %llu does not parse",
+                    (unsigned long long)x->at);
+    expect(x, RX_RECORD_HEADER);
+    switch (x->type) {
+    case SNAP_REC_HEADER:
+        x->img.header = (Skiff__Snapshot__V1__Header *)m;
+        return header_record(x);
+    case SNAP_REC_MACHINE:
+        x->img.machine = (Skiff__Snapshot__V1__MachineState *)m;
+        return machine_record(x);
+    case SNAP_REC_VCPU:
+        return vcpu_record(x, m);
+    case SNAP_REC_DEVICES:
+        x->img.devices = (Skiff__Snapshot__V1__Devices *)m;
+        x->next = NX_TRAILER;
+        return 0;
+    default:
+        x->img.trailer = (Skiff__Snapshot__V1__Trailer *)m;
+        return trailer_record(x);
     }
-    if (r.type != SNAP_REC_MACHINE)
-        return fail(x, -EPROTO, "corrupt: expected MACHINE after memory at offset %llu",
-                    (unsigned long long)r.at);
-    return get_tail(x, &r, img, 1 + chunks, chunks, pages);
+}
+
+static int footer(struct mig_rx *x)
+{
+    if (snap_get64(x->small) != x->trailer_at || memcmp(x->small + 8, SNAP_END_MAGIC, 8) != 0)
+        return fail(x, -EPROTO, "corrupt: bad footer at offset %llu",
+                    (unsigned long long)x->item_at);
+    x->img.trailer_off = x->trailer_at;
+    x->item = RX_DONE;
+    return 0;
+}
+
+/* The item is whole: act on it. */
+static int complete(struct mig_rx *x)
+{
+    switch (x->item) {
+    case RX_FILE_HEADER: return file_header(x);
+    case RX_RECORD_HEADER: return record_header(x);
+    case RX_MESSAGE: return message(x);
+    case RX_MEMORY_ADDR: return memory_addr(x);
+    case RX_MEMORY_DATA: return memory_done(x);
+    default: return footer(x);
+    }
+}
+
+/* Act on every item that is whole (an empty message is whole at once). */
+static int settle(struct mig_rx *x)
+{
+    while (x->item != RX_DONE && x->item != RX_FAILED && mig_rx_want(x) == 0) {
+        int rc = complete(x);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int mig_rx_feed(struct mig_rx *x, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        if (x->item == RX_FAILED)
+            return -EPROTO;
+        if (x->item == RX_DONE)
+            return fail(x, -EPROTO, "corrupt: data after the end of the stream at offset "
+                        "%llu", (unsigned long long)x->off);
+        size_t k = mig_rx_want(x);
+        if (k > n)
+            k = n;
+        if (x->item == RX_MEMORY_DATA) {
+            /* Checksummed as it goes; a bad record fails the whole stream,
+             * so what it wrote is never run. */
+            x->running = snap_crc32c(x->running, p, k);
+            memcpy(x->mem + x->gpa + x->got, p, k);
+        } else if (x->item == RX_MESSAGE) {
+            memcpy(x->msg + x->got, p, k);
+        } else {
+            memcpy(x->small + x->got, p, k);
+        }
+        x->got += k;
+        x->off += k;
+        p += k;
+        n -= k;
+        int rc = settle(x);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- the same parser over a blocking source ---- */
+
+struct pull {
+    int (*get_memfd)(void *ctx, uint64_t size);
+    void *ctx;
+    uint8_t *map;
+    uint64_t size;
+};
+
+static uint8_t *map_memfd(void *ctx, uint64_t size)
+{
+    struct pull *p = ctx;
+    int fd = p->get_memfd(p->ctx, size);
+    if (fd < 0)
+        return NULL;
+    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    p->map = m;
+    p->size = size;
+    return m;
 }
 
 int mig_recv(snap_source_fn *src, void *src_ctx, int (*get_memory)(void *ctx, uint64_t size),
              void *mem_ctx, struct snap_image *img, char *err, size_t errsize)
 {
-    struct rx x = { src, src_ctx, 0, err, errsize };
     memset(img, 0, sizeof *img);
-    int memfd = -1;
-    uint8_t *buf = NULL;
-    int rc = receive(&x, get_memory, mem_ctx, img, &memfd, &buf);
+    struct pull p = { get_memory, mem_ctx, NULL, 0 };
+    struct mig_rx *x = mig_rx_new(map_memfd, &p);
+    uint8_t *buf = malloc(1U << 16);
+    int rc = 0;
+    if (x == NULL || buf == NULL) {
+        snprintf(err, errsize, "out of memory");
+        rc = -ENOMEM;
+    }
+    while (rc == 0 && !mig_rx_done(x)) {
+        size_t n = mig_rx_want(x);
+        if (n > 1U << 16)
+            n = 1U << 16;
+        rc = src(src_ctx, buf, n);
+        if (rc == -EPIPE)
+            rc = mig_rx_end(x);
+        else if (rc < 0)
+            fail(x, rc, "cannot read the stream at offset %llu: %s",
+                 (unsigned long long)x->off, strerror(-rc));
+        else
+            rc = mig_rx_feed(x, buf, n);
+    }
+    if (x != NULL) {
+        if (rc == 0)
+            mig_rx_take(x, img);
+        else
+            snprintf(err, errsize, "%s", x->err);
+    }
+    mig_rx_free(x);
     free(buf);
-    if (rc < 0)
-        snap_image_free(img);
+    if (p.map != NULL)
+        munmap(p.map, p.size);
     return rc;
 }

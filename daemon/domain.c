@@ -15,6 +15,7 @@
 #include "conn.h"
 #include "daemon/numa_place.h"
 #include "domain.h"
+#include "migrate_peer.h"
 #include "save_restore.h"
 #include "events.h"
 #include "hostd.h"
@@ -211,6 +212,7 @@ void domain_free(struct domain *d)
     if (d == NULL)
         return;
     restore_discard(d);
+    migrate_in_discard(d);
     if (d->grace_timer != NULL)
         event_free(d->grace_timer);
     if (d->cfg != NULL)

@@ -22,6 +22,7 @@ struct monitor;
 struct call;
 struct event;
 struct restore;
+struct mig_in;
 
 /* Crash-loop protection: more than CRASH_LOOP_MAX crashes within
  * CRASH_LOOP_WINDOW_S seconds and on_crash=restart gives up. */
@@ -65,6 +66,7 @@ struct domain {
     struct cpuset numa_cpus;         /* their CPUs in the domain's pool */
     char numa_str[200];              /* numa_nodes as "0,2" for DomainInfo */
     struct restore *restore;         /* restore waiting for the monitor (rpc_restore.c) */
+    struct mig_in *incoming;         /* migration coming in (migrate_in.c) */
 };
 
 static inline bool domain_active(const struct domain *d)

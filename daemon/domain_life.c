@@ -21,6 +21,7 @@
 #include "hostd.h"
 #include "log.h"
 #include "monitor.h"
+#include "migrate_peer.h"
 #include "save_restore.h"
 #include "util.h"
 
@@ -213,6 +214,10 @@ void domain_monitor_ready(struct domain *d, const Skiff__Monitor__V1__Stats *st)
     }
     if (d->start_call != NULL && d->restore != NULL) {
         restore_monitor_ready(d);   /* it answers the call when loaded */
+        return;
+    }
+    if (d->start_call != NULL && d->incoming != NULL) {
+        migrate_in_monitor_ready(d);   /* it answers once guest RAM is mapped */
         return;
     }
     if (st != NULL && st->incoming && d->intent == STOP_NONE) {

@@ -4,23 +4,21 @@
  *
  * MigrateIn is checked like a create (policy: the peer's migrate_in on
  * this host and the domain's migrate_in on its label; name and uuid free;
- * kernel and disks present) and answered. The stream that follows is
- * appended to an unlinked file in the state directory as it comes: each
- * chunk is one write, so the event loop never waits on the peer. At
- * commit the stream is read and verified in one pass (migrate.h) into
- * a memfd, turned into a snapshot and restored, which records the domain
- * and starts it; the commit is answered once it runs. Until then nothing
- * runs here and nothing is recorded: a peer that goes away, sends garbage
- * or never commits leaves only the file, closed with its connection.
+ * kernel and disks present). The domain is then recorded (transient,
+ * paused) and its monitor started with --incoming, and guest RAM's memfd
+ * is mapped here; MigrateIn is answered once that is done, so the stream
+ * that follows lands straight in guest RAM as it arrives (migrate.h's
+ * parser; conn.c hands the chunks over as they lie in its buffer). The
+ * commit then only loads the vCPU state and unpauses: the downtime does
+ * not grow with guest RAM.
  *
- * The commit's conversion runs in the loop; it is bounded by guest RAM
- * (a copy and a read of it) and is part of the downtime (doc/
- * architecture.md says what a streaming restore would save).
+ * Until the commit's answer the domain never runs here. A peer that goes
+ * away, sends garbage or never commits gets the domain forgotten and its
+ * monitor ended: nothing is left running or recorded.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,18 +31,24 @@
 #include "log.h"
 #include "migrate.h"
 #include "migrate_peer.h"
+#include "monitor.h"
 #include "pool.h"
 #include "rpc.h"
-#include "save_restore.h"
+#include "store.h"
 #include "util.h"
 #include "xsm.h"
 
 struct mig_in {
-    struct conn *conn;
+    struct conn *conn;          /* NULL once the peer has gone (during the commit) */
     struct list link;
-    int fd;                  /* the stream so far */
-    uint64_t len;
-    uint64_t memory_bytes;
+    struct domain *d;           /* NULL once it went away */
+    struct mig_rx *rx;          /* NULL until guest RAM is mapped */
+    uint8_t *mem;
+    uint64_t size;
+    uint64_t received;
+    struct snap_image img;      /* at the commit: the state being loaded */
+    struct call *commit;        /* answered once the domain runs */
+    bool failed;
     bool persistent;
     char name[128];
 };
@@ -62,21 +66,77 @@ static struct mig_in *find_in(struct conn *c)
     return NULL;
 }
 
+/* Guest RAM and the parser go: nothing more will be written. */
+static void drop_memory(struct mig_in *m)
+{
+    mig_rx_free(m->rx);
+    m->rx = NULL;
+    if (m->mem != NULL)
+        munmap(m->mem, m->size);
+    m->mem = NULL;
+}
+
 static void in_free(struct mig_in *m)
 {
     list_del(&m->link);
-    if (m->fd >= 0)
-        close(m->fd);
+    if (m->d != NULL)
+        m->d->incoming = NULL;
+    drop_memory(m);
+    snap_image_free(&m->img);
     free(m);
+}
+
+/*
+ * Give up: the domain never ran here, so it is forgotten (its monitor
+ * ended, its row deleted, a MigrateIn still waiting answered). m itself
+ * stays until its connection goes, refusing whatever else comes on it.
+ */
+static void fail_in(struct mig_in *m, const char *why)
+{
+    if (m->failed)
+        return;
+    m->failed = true;
+    log_warn("incoming migration of %s failed: %s", m->name, why);
+    drop_memory(m);
+    if (m->commit != NULL) {
+        call_error(m->commit, E(INVALID), "the migration of %s: %s", m->name, why);
+        m->commit = NULL;
+    }
+    struct domain *d = m->d;
+    m->d = NULL;
+    if (d != NULL) {
+        /* Last: its pending monitor requests fail now, and a callback may
+         * free m (a commit whose peer has gone). */
+        struct hostd *h = d->h;
+        d->incoming = NULL;
+        if (domain_forget(d) < 0)
+            domain_destroy(d, "incoming migration failed");
+        hostd_status_changed(h);
+    }
+}
+
+void migrate_in_discard(struct domain *d)
+{
+    struct mig_in *m = d->incoming;
+    if (m == NULL)
+        return;
+    d->incoming = NULL;
+    m->d = NULL;
+    fail_in(m, "the domain went away here");
 }
 
 void migrate_in_conn_gone(struct conn *c)
 {
     struct mig_in *m = find_in(c);
-    if (m != NULL) {
-        log_info("incoming migration of %s: the peer went away before the commit", m->name);
-        in_free(m);
+    if (m == NULL)
+        return;
+    if (m->commit != NULL) {
+        m->conn = NULL;         /* committed: it finishes, and frees m */
+        return;
     }
+    if (!m->failed)
+        fail_in(m, "the peer went away before the commit");
+    in_free(m);
 }
 
 static bool path_ok(const char *path, const char *what, char *msg, size_t size)
@@ -87,165 +147,277 @@ static bool path_ok(const char *path, const char *what, char *msg, size_t size)
     return false;
 }
 
-void rpc_migrate_in(struct call *call, const Skiff__V1__MigrateIn *rq)
+/* The checks of a create, before anything is recorded. */
+static bool acceptable(struct call *call, const Skiff__V1__MigrateIn *rq)
 {
     struct conn *c = call->conn;
     struct hostd *h = c->h;
     Skiff__V1__DomainConfig *cfg = rq->config;
     if (c->transport != CONN_TLS) {
         call_error(call, E(INVALID), "migrations come from a peer hostd over TLS");
-        return;
+        return false;
     }
     if (cfg == NULL || find_in(c) != NULL) {
         call_error(call, E(INVALID), cfg ? "a migration is already coming on this connection"
                                          : "no domain configuration");
-        return;
+        return false;
     }
     if (!xsm_host(call, XSM_PEER__MIGRATE_IN) ||
         !xsm_domain_label(call, cfg->seclabel, cfg->name, XSM_DOMAIN__MIGRATE_IN))
-        return;
+        return false;
     char msg[600];
     if (domain_find_name(h, cfg->name) != NULL || domain_find_uuid(h, cfg->uuid) != NULL) {
         call_error(call, E(EXISTS), "a domain named %s or with uuid %s exists here",
                    cfg->name, cfg->uuid);
-        return;
+        return false;
     }
     if (cfg->memory_mb == 0 || cfg->memory_mb << 20 != rq->memory_bytes) {
         call_error(call, E(INVALID), "the memory size does not match the configuration");
-        return;
+        return false;
     }
     if (!path_ok(cfg->kernel, "kernel", msg, sizeof msg)) {
         call_error(call, E(INVALID), "%s", msg);
-        return;
+        return false;
     }
     for (size_t i = 0; i < cfg->n_disks; i++) {
         if (!path_ok(cfg->disks[i]->target, "disk", msg, sizeof msg)) {
             call_error(call, E(INVALID), "%s", msg);
-            return;
+            return false;
         }
     }
+    return true;
+}
+
+void rpc_migrate_in(struct call *call, const Skiff__V1__MigrateIn *rq)
+{
+    struct conn *c = call->conn;
+    struct hostd *h = c->h;
+    if (!acceptable(call, rq))
+        return;
+    Skiff__V1__DomainConfig *cfg = rq->config;
+    /* A pool this host lacks: Pool-0. */
+    if (cfg->pool[0] != '\0' && pool_find(&h->pools, cfg->pool) < 0)
+        cfg->pool[0] = '\0';
     struct mig_in *m = calloc(1, sizeof *m);
-    if (m == NULL) {
-        call_error(call, E(INTERNAL), "out of memory");
+    if (m == NULL || store_begin(h->store) < 0) {
+        free(m);
+        call_error(call, E(INTERNAL), "out of memory or no transaction");
         return;
     }
     m->conn = c;
-    m->memory_bytes = rq->memory_bytes;
     m->persistent = rq->persistent;
     snprintf(m->name, sizeof m->name, "%s", cfg->name);
-    m->fd = open(h->conf.state_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (m->fd < 0) {
-        call_error(call, E(INTERNAL), "cannot keep the stream in %s: %s", h->conf.state_dir,
-                   strerror(errno));
-        free(m);
+    list_add_tail(&ins, &m->link);
+    /* The policy spoke above (peer and domain migrate_in); a peer holds
+     * no create permission of its own, so the domain is added as hostd
+     * itself (uid 0, as mapped by the labels file). */
+    struct xsm_subject peer = c->subj;
+    c->subj = (struct xsm_subject){ .uid = 0, .gid = 0, .pid = getpid() };
+    struct domain *d = rpc_add_domain(call, cfg, false);
+    c->subj = peer;
+    if (d == NULL) {
+        store_rollback(h->store);
+        in_free(m);
         return;
     }
-    list_add_tail(&ins, &m->link);
+    m->d = d;
+    d->incoming = m;
+    if (domain_start(d, true, call) < 0) {   /* the call has its error */
+        m->failed = true;       /* nothing to say twice */
+        d->incoming = NULL;
+        m->d = NULL;
+        domain_forget(d);
+        store_rollback(h->store);
+        in_free(m);
+        return;
+    }
+    if (store_commit(h->store) < 0) {
+        d->start_call = NULL;
+        call_error(call, E(INTERNAL), "cannot record the incoming domain");
+        fail_in(m, "not recorded");
+        return;
+    }
     char who[CONN_WHO_MAX];
     log_info("incoming migration of %s from %s", m->name, conn_who(c, who, sizeof who));
-    call_reply_ok(call);
+}
+
+static uint8_t *guest_ram(void *ctx, uint64_t size)
+{
+    struct mig_in *m = ctx;
+    return size == m->size ? m->mem : NULL;
+}
+
+/* Guest RAM, mapped here: the stream can come. */
+static void memory_cb(struct monitor *mon, void *arg, int err,
+                      const Skiff__Monitor__V1__MonitorReply *rep)
+{
+    struct mig_in *m = arg;
+    int fd = err == 0 ? monitor_take_fd(mon) : -1;
+    struct domain *d = m->d;
+    if (d == NULL || m->failed) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    struct call *call = d->start_call;
+    d->start_call = NULL;
+    uint64_t size = rep != NULL && rep->stats != NULL ? rep->stats->memory_bytes : 0;
+    void *mem = fd >= 0 && size == d->cfg->memory_mb << 20
+                    ? mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+    if (fd >= 0)
+        close(fd);
+    if (mem != MAP_FAILED) {
+        m->mem = mem;
+        m->size = size;
+        m->rx = mig_rx_new(guest_ram, m);
+    }
+    if (m->rx == NULL) {
+        if (call != NULL)
+            call_error(call, E(INTERNAL), "the monitor of %s did not hand over its memory",
+                       m->name);
+        fail_in(m, "no guest memory to receive into");
+        return;
+    }
+    if (call != NULL)
+        call_reply_ok(call);
+}
+
+void migrate_in_monitor_ready(struct domain *d)
+{
+    Skiff__Monitor__V1__MonitorRequest req = SKIFF__MONITOR__V1__MONITOR_REQUEST__INIT;
+    Skiff__Monitor__V1__Empty e = SKIFF__MONITOR__V1__EMPTY__INIT;
+    req.op_case = SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_GET_MEMORY;
+    req.get_memory = &e;
+    if (monitor_request(d->mon, &req, memory_cb, d->incoming) < 0) {
+        struct call *call = d->start_call;
+        d->start_call = NULL;
+        call_error(call, E(INTERNAL), "cannot reach the monitor of %s", d->row.name);
+        fail_in(d->incoming, "cannot reach the monitor");
+    }
+}
+
+/* The running migration on c, or NULL with call answered. */
+static struct mig_in *running_in(struct call *call)
+{
+    struct mig_in *m = find_in(call->conn);
+    if (m == NULL || m->failed || m->rx == NULL || m->commit != NULL) {
+        call_error(call, E(INVALID), m == NULL ? "no migration is coming on this connection"
+                                     : m->failed ? "the incoming migration failed already"
+                                                 : "the migration is not receiving now");
+        return NULL;
+    }
+    return m;
+}
+
+static int feed(struct mig_in *m, const uint8_t *p, size_t n, char *err, size_t size)
+{
+    /* Bounded: a stream longer than a few times RAM is no migration. */
+    if (m->received + n > 8 * m->size + (64U << 20)) {
+        snprintf(err, size, "the stream is longer than 8 times guest memory");
+        return -EFBIG;
+    }
+    m->received += n;
+    int rc = mig_rx_feed(m->rx, p, n);
+    if (rc < 0)
+        snprintf(err, size, "%s", mig_rx_error(m->rx));
+    return rc;
 }
 
 void rpc_migrate_data(struct call *call, const Skiff__V1__MigrateData *rq)
 {
-    struct mig_in *m = find_in(call->conn);
-    if (m == NULL) {
-        call_error(call, E(INVALID), "no migration is coming on this connection");
+    migrate_in_data(call, rq->data.data, rq->data.len);
+}
+
+void migrate_in_data(struct call *call, const uint8_t *p, size_t n)
+{
+    struct mig_in *m = running_in(call);
+    if (m == NULL)
+        return;
+    char err[600];
+    if (feed(m, p, n, err, sizeof err) < 0) {
+        call_error(call, E(INVALID), "the migration stream of %s: %s", m->name, err);
+        fail_in(m, err);
         return;
     }
-    /* Bounded: a stream longer than a few times RAM is no migration. */
-    if (m->len + rq->data.len > 8 * m->memory_bytes + (64U << 20) ||
-        pwrite(m->fd, rq->data.data, rq->data.len, (off_t)m->len) != (ssize_t)rq->data.len) {
-        call_error(call, E(INVALID), "the migration stream is too long or cannot be kept");
-        in_free(m);
-        return;
-    }
-    m->len += rq->data.len;
     call_free(call);            /* no answer per chunk: the commit's says it all */
 }
 
-struct memctx {
-    int fd;
-    uint64_t size;
-};
-
-static int get_memory(void *ctx, uint64_t size)
+static void unpause_cb(struct monitor *mon, void *arg, int err,
+                       const Skiff__Monitor__V1__MonitorReply *rep)
 {
-    struct memctx *mc = ctx;
-    if (size != mc->size)
-        return -1;
-    return mc->fd;
+    (void)mon;
+    struct mig_in *m = arg;
+    struct domain *d = m->d;
+    if (d == NULL || m->failed) {
+        if (m->conn == NULL)
+            in_free(m);
+        return;
+    }
+    if (err < 0 || rep->error != 0) {
+        fail_in(m, err < 0 ? "the monitor went away" : "cannot start the vCPUs");
+        if (m->conn == NULL)
+            in_free(m);
+        return;
+    }
+    /* It runs here now: say so first, the bookkeeping follows. */
+    struct call *call = m->commit;
+    m->commit = NULL;
+    d->row.state = SKIFF__V1__DOMAIN_STATE__RUNNING;
+    d->row.persistent = m->persistent;      /* defined on the source: defined here */
+    if (domain_commit(d) < 0)
+        log_err("domain %s: cannot record it as running", d->row.name);
+    domain_reply_info(call, d);
+    char who[CONN_WHO_MAX] = "a peer";
+    if (m->conn != NULL)
+        conn_who(m->conn, who, sizeof who);
+    domain_event(d, "migrated-in", who);
+    hostd_status_changed(d->h);
+    log_info("incoming migration of %s: running here (%llu bytes)", m->name,
+             (unsigned long long)m->received);
+    in_free(m);                 /* done: the connection may carry nothing more of it */
+}
+
+static void state_cb(struct monitor *mon, void *arg, int err,
+                     const Skiff__Monitor__V1__MonitorReply *rep)
+{
+    (void)mon;
+    struct mig_in *m = arg;
+    if (m->d == NULL || m->failed)
+        return;
+    if (err < 0 || rep->error != 0)
+        fail_in(m, err < 0 ? "the monitor went away"
+                           : rep->message && *rep->message ? rep->message
+                                                           : "the vCPU state was refused");
 }
 
 void rpc_migrate_commit(struct call *call)
 {
-    struct conn *c = call->conn;
-    struct hostd *h = c->h;
-    struct mig_in *m = find_in(c);
-    if (m == NULL) {
-        call_error(call, E(INVALID), "no migration is coming on this connection");
+    struct mig_in *m = running_in(call);
+    if (m == NULL)
+        return;
+    if (!mig_rx_done(m->rx)) {
+        mig_rx_end(m->rx);
+        char why[600];
+        snprintf(why, sizeof why, "%s", mig_rx_error(m->rx));
+        call_error(call, E(INVALID), "the migration stream of %s: %s", m->name, why);
+        fail_in(m, why);
         return;
     }
-    char err[512] = "";
-    struct snap_image img = { 0 };
-    struct memctx mc = { memfd_create("skiff-migrate", MFD_CLOEXEC), m->memory_bytes };
-    int rc = mc.fd < 0 ? -errno : ftruncate(mc.fd, (off_t)mc.size) < 0 ? -errno : 0;
-    int src = m->fd;
-    if (rc == 0 && lseek(src, 0, SEEK_SET) < 0)
-        rc = -errno;
-    if (rc == 0)
-        rc = mig_recv(snap_fd_source, &src, get_memory, &mc, &img, err, sizeof err);
-    else
-        snprintf(err, sizeof err, "%s", strerror(-rc));
-    char path[4096];
-    snprintf(path, sizeof path, "%s/migrate-in-%s.snap", h->conf.state_dir, m->name);
-    /* A pool this host lacks: Pool-0. */
-    if (rc == 0 && img.header->config->pool[0] != '\0' &&
-        pool_find(&h->pools, img.header->config->pool) < 0)
-        img.header->config->pool[0] = '\0';
-    if (rc == 0) {
-        uint8_t *mem = mmap(NULL, mc.size, PROT_READ, MAP_SHARED, mc.fd, 0);
-        struct snapshot_totals t;
-        rc = snapshot_file_write(path, img.header->config, img.machine,
-                                 mem == MAP_FAILED ? NULL : mem, mc.fd, 0, &t, err,
-                                 sizeof err);
-        if (mem != MAP_FAILED)
-            munmap(mem, mc.size);
-    }
-    if (mc.fd >= 0)
-        close(mc.fd);
-    char name[128];
-    snprintf(name, sizeof name, "%s", m->name);
-    bool persistent = m->persistent;
-    in_free(m);
-    if (rc < 0) {
-        log_warn("incoming migration of %s refused: %s", name, err);
-        call_error(call, E(INVALID), "the migration stream of %s: %s", name, err);
-        snap_image_free(&img);
+    mig_rx_take(m->rx, &m->img);
+    m->commit = call;
+    struct domain *d = m->d;
+    uint32_t vcpus = d->cfg->vcpus ? d->cfg->vcpus : 1;
+    if (m->img.header->vcpu_count != vcpus) {
+        fail_in(m, "corrupt: the stream's vCPU count does not match the configuration");
         return;
     }
-    snap_image_free(&img);
-    /* The restore answers the commit once the domain runs (or fails and
-     * leaves nothing); its file is read through its open descriptor. */
-    Skiff__V1__RestoreRequest rr = SKIFF__V1__RESTORE_REQUEST__INIT;
-    rr.path = path;
-    /* The policy spoke at MigrateIn (peer and domain migrate_in); a peer
-     * holds no create or restore permission of its own, so the restore
-     * runs as hostd itself (uid 0, as mapped by the labels file). */
-    struct xsm_subject peer = c->subj;
-    c->subj = (struct xsm_subject){ .uid = 0, .gid = 0, .pid = getpid() };
-    rpc_restore(call, &rr);
-    c->subj = peer;
-    unlink(path);
-    struct domain *d = domain_find_name(h, name);
-    if (d != NULL) {
-        char who[CONN_WHO_MAX];
-        domain_event(d, "migrated-in", conn_who(c, who, sizeof who));
-        /* Defined on the source: defined here. */
-        if (persistent && !d->row.persistent) {
-            d->row.persistent = true;
-            if (domain_commit(d) < 0)
-                log_err("domain %s: cannot record it as defined", name);
-        }
-    }
+    /* State, then unpause: the monitor takes them in order, and an unpause
+     * after a refused state fails too. */
+    Skiff__Monitor__V1__MonitorRequest st = SKIFF__MONITOR__V1__MONITOR_REQUEST__INIT;
+    st.op_case = SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_SET_STATE;
+    st.set_state = m->img.machine;
+    if (monitor_request(d->mon, &st, state_cb, m) < 0 ||
+        monitor_simple(d->mon, SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_UNPAUSE, unpause_cb,
+                       m) < 0)
+        fail_in(m, "cannot reach the monitor");
 }

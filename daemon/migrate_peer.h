@@ -7,15 +7,25 @@
 #ifndef SKIFF_HOSTD_MIGRATE_PEER_H
 #define SKIFF_HOSTD_MIGRATE_PEER_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "skiff.pb-c.h"
 
 struct call;
 struct conn;
+struct domain;
 
 void rpc_migrate(struct call *call, const Skiff__V1__MigrateRequest *rq);
 void rpc_migrate_in(struct call *call, const Skiff__V1__MigrateIn *rq);
 void rpc_migrate_data(struct call *call, const Skiff__V1__MigrateData *rq);
 void rpc_migrate_commit(struct call *call);
+/* A MigrateData's bytes (conn.c passes them as they lie in its buffer). */
+void migrate_in_data(struct call *call, const uint8_t *p, size_t n);
+/* The incoming domain's monitor is up: map its memory, answer MigrateIn. */
+void migrate_in_monitor_ready(struct domain *d);
+/* The incoming domain goes away here: the migration fails. */
+void migrate_in_discard(struct domain *d);
 /* The peer's connection closes: drop what it sent. */
 void migrate_in_conn_gone(struct conn *c);
 

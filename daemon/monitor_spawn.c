@@ -111,7 +111,7 @@ static int build_argv(struct domain *d, const char *control, bool paused, struct
     if (paused)
         push(a, strdup("--start-paused"));
     push_cpu_args(d, a);
-    if (d->restore != NULL)
+    if (d->restore != NULL || d->incoming != NULL)
         push(a, strdup("--incoming"));  /* memory and state come from the snapshot */
     if (d->h->conf.console_log_max_bytes != 0)
         push(a, xasprintf("--log-max=%u", d->h->conf.console_log_max_bytes));

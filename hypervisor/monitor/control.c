@@ -465,6 +465,22 @@ static int process_input(struct server *s)
     return 0;
 }
 
+/*
+ * The controller hung up. An --incoming monitor still waiting for its
+ * state has nobody left to load it (a restarted hostd would destroy it
+ * anyway): it ends now rather than linger as an empty VM.
+ */
+static void controller_gone(struct server *s)
+{
+    struct hv *hv = s->hv;
+    conn_close(s);
+    if (hv->snap.incoming && !hv->snap.state_loaded && !s->stopped) {
+        hv_warn("the controller left before loading the state: ending");
+        hv_vcpu_destroy(hv);
+        s->released = true;     /* no exit status to deliver: nobody waits for it */
+    }
+}
+
 static void on_readable(struct server *s)
 {
     struct conn *c = &s->conn;
@@ -475,7 +491,7 @@ static void on_readable(struct server *s)
         if (n < 0 && errno == EAGAIN)
             return;
         if (n <= 0 || (c->in_len += (size_t)n, process_input(s) < 0)) {
-            conn_close(s);
+            controller_gone(s);
             return;
         }
     }
@@ -518,7 +534,7 @@ static void on_writable(struct server *s)
         if (n < 0 && errno == EAGAIN)
             return;
         if (n < 0) {
-            conn_close(s);
+            controller_gone(s);
             return;
         }
         memmove(c->out, c->out + n, c->out_len - (size_t)n);
