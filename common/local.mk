@@ -22,5 +22,6 @@ TLS_LIBS = $(OPENSSL_LIBS)
 # Snapshot files (save, restore, migration): format, writer, reader.
 common_libskiffcommon_a_SOURCES += common/snapshot.h common/snapshot_crc.c \
 	common/snapshot_write.c common/snapshot_read.c \
-	common/migrate.h common/migrate_send.c common/migrate_recv.c
+	common/migrate.h common/migrate_send.c common/migrate_recv.c \
+	common/migrate_frame.h common/migrate_frame.c
 nodist_common_libskiffcommon_a_SOURCES += proto/snapshot.pb-c.c proto/snapshot.pb-c.h

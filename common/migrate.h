@@ -60,13 +60,13 @@ snap_source_fn snap_fd_source;
 
 /*
  * Receive a stream as it arrives, in pieces of any size. After the
- * HEADER, get_memory(ctx, size) gives guest RAM to write the pages into,
- * mapped writable (NULL refuses). Pages land as their bytes come; each
+ * HEADER, get_memory(ctx, size) gives the memfd of guest RAM to write
+ * the pages into (-1 refuses). Pages land as their bytes come; each
  * record's checksum is checked at its end, and a stream that fails is
  * never to be run.
  */
 struct mig_rx;
-typedef uint8_t *mig_rx_memory_fn(void *ctx, uint64_t size);
+typedef int mig_rx_memory_fn(void *ctx, uint64_t size);
 
 struct mig_rx *mig_rx_new(mig_rx_memory_fn *get_memory, void *ctx);
 /* Take n more bytes: 0, or a negative errno with mig_rx_error saying

@@ -1,7 +1,7 @@
 /*
  * The receiving side of migration: a parser fed the stream in pieces of
  * any size as they arrive (hostd's event loop hands it each chunk off the
- * connection), writing pages straight into guest RAM. Every record is
+ * connection), writing pages straight into guest RAM's memfd. Every record is
  * bounded before anything is allocated or written, and checksummed;
  * nothing is trusted: a stream that ends early, a bad checksum, a record
  * out of order or out of bounds is refused with the offset where it was
@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "migrate.h"
@@ -59,7 +58,7 @@ struct mig_rx {
     uint8_t small[SNAP_RECORD_HEADER];
     uint8_t *msg;               /* a message record's payload */
     /* guest RAM */
-    uint8_t *mem;
+    int memfd;
     uint64_t size, gpa;
     /* what the trailer must agree with */
     uint64_t records, chunks, pages, trailer_at;
@@ -88,6 +87,7 @@ struct mig_rx *mig_rx_new(mig_rx_memory_fn *get_memory, void *ctx)
         return NULL;
     x->get_memory = get_memory;
     x->ctx = ctx;
+    x->memfd = -1;
     return x;
 }
 
@@ -248,8 +248,8 @@ static int header_record(struct mig_rx *x)
         hd->vcpu_count > SNAP_VCPUS_MAX || hd->config == NULL || hd->page_size != SNAP_PAGE)
         return fail(x, -EPROTO, "corrupt: the HEADER at offset %llu describes no machine "
                     "this host runs", (unsigned long long)x->at);
-    x->mem = x->get_memory(x->ctx, hd->memory_bytes);
-    if (x->mem == NULL)
+    x->memfd = x->get_memory(x->ctx, hd->memory_bytes);
+    if (x->memfd < 0)
         return fail(x, -ENOMEM, "no guest memory of %llu bytes to receive into",
                     (unsigned long long)hd->memory_bytes);
     x->size = hd->memory_bytes;
@@ -368,6 +368,25 @@ static int settle(struct mig_rx *x)
     return 0;
 }
 
+/*
+ * Written, not stored through a mapping: a write that fills a page spares
+ * the kernel clearing the fresh page first, and hostd no page faults.
+ */
+static int pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off)
+{
+    while (n > 0) {
+        ssize_t k = pwrite(fd, p, n, (off_t)off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return k < 0 ? -errno : -EIO;
+        p += k;
+        n -= (size_t)k;
+        off += (uint64_t)k;
+    }
+    return 0;
+}
+
 int mig_rx_feed(struct mig_rx *x, const uint8_t *p, size_t n)
 {
     while (n > 0) {
@@ -383,7 +402,9 @@ int mig_rx_feed(struct mig_rx *x, const uint8_t *p, size_t n)
             /* Checksummed as it goes; a bad record fails the whole stream,
              * so what it wrote is never run. */
             x->running = snap_crc32c(x->running, p, k);
-            memcpy(x->mem + x->gpa + x->got, p, k);
+            int rc = pwrite_all(x->memfd, p, k, x->gpa + x->got);
+            if (rc < 0)
+                return fail(x, rc, "cannot write guest memory: %s", strerror(-rc));
         } else if (x->item == RX_MESSAGE) {
             memcpy(x->msg + x->got, p, k);
         } else {
@@ -402,33 +423,11 @@ int mig_rx_feed(struct mig_rx *x, const uint8_t *p, size_t n)
 
 /* ---- the same parser over a blocking source ---- */
 
-struct pull {
-    int (*get_memfd)(void *ctx, uint64_t size);
-    void *ctx;
-    uint8_t *map;
-    uint64_t size;
-};
-
-static uint8_t *map_memfd(void *ctx, uint64_t size)
-{
-    struct pull *p = ctx;
-    int fd = p->get_memfd(p->ctx, size);
-    if (fd < 0)
-        return NULL;
-    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (m == MAP_FAILED)
-        return NULL;
-    p->map = m;
-    p->size = size;
-    return m;
-}
-
 int mig_recv(snap_source_fn *src, void *src_ctx, int (*get_memory)(void *ctx, uint64_t size),
              void *mem_ctx, struct snap_image *img, char *err, size_t errsize)
 {
     memset(img, 0, sizeof *img);
-    struct pull p = { get_memory, mem_ctx, NULL, 0 };
-    struct mig_rx *x = mig_rx_new(map_memfd, &p);
+    struct mig_rx *x = mig_rx_new(get_memory, mem_ctx);
     uint8_t *buf = malloc(1U << 16);
     int rc = 0;
     if (x == NULL || buf == NULL) {
@@ -456,7 +455,5 @@ int mig_recv(snap_source_fn *src, void *src_ctx, int (*get_memory)(void *ctx, ui
     }
     mig_rx_free(x);
     free(buf);
-    if (p.map != NULL)
-        munmap(p.map, p.size);
     return rc;
 }

@@ -30,6 +30,8 @@
 #define OUTPUT_CONSOLE_LIMIT (1U << 20)
 /* A client that reads nothing is cut off once this much waits for it. */
 #define OUTPUT_MAX (64U << 20)
+/* The most one read takes off the socket. */
+#define READ_MAX (256U << 10)
 /* A closing connection gets this long to take its last reply. */
 #define CLOSE_TIMEOUT_S 5
 
@@ -300,6 +302,11 @@ static void read_frames(struct bufferevent *bev, struct conn *c)
         }
         if (avail < sizeof hdr + n)
             return;
+        if (migrate_in_frame(c, in, n)) {
+            if (!c->closing && c->hello_done)
+                disarm_deadline(c);
+            continue;
+        }
         uint8_t *frame = evbuffer_pullup(in, (ev_ssize_t)(sizeof hdr + n));
         if (frame == NULL) {
             protocol_error(c, "out of memory");
@@ -393,6 +400,8 @@ static struct conn *conn_attach(struct hostd *h, struct bufferevent *bev)
     bufferevent_set_timeouts(c->bev, NULL, &wtv);
     /* Never buffer more than one maximal frame of input. */
     bufferevent_setwatermark(c->bev, EV_READ, 0, SKIFF_FRAME_HEADER + SKIFF_FRAME_MAX);
+    /* Large reads: a migration stream comes in MiB frames. */
+    bufferevent_set_max_single_read(c->bev, READ_MAX);
     bufferevent_setwatermark(c->bev, EV_WRITE, OUTPUT_PAUSE / 2, 0);
     bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);

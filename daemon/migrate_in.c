@@ -5,10 +5,11 @@
  * MigrateIn is checked like a create (policy: the peer's migrate_in on
  * this host and the domain's migrate_in on its label; name and uuid free;
  * kernel and disks present). The domain is then recorded (transient,
- * paused) and its monitor started with --incoming, and guest RAM's memfd
- * is mapped here; MigrateIn is answered once that is done, so the stream
+ * paused) and its monitor started with --incoming, which hands over guest
+ * RAM's memfd; MigrateIn is answered once that is done, so the stream
  * that follows lands straight in guest RAM as it arrives (migrate.h's
- * parser; conn.c hands the chunks over as they lie in its buffer). The
+ * parser; conn.c hands each chunk over where it lies in its input buffer,
+ * see migrate_frame.h). The
  * commit then only loads the vCPU state and unpauses: the downtime does
  * not grow with guest RAM.
  *
@@ -19,17 +20,19 @@
 #include "config.h"
 
 #include <errno.h>
+#include <event2/buffer.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "conn.h"
 #include "domain.h"
 #include "hostd.h"
 #include "log.h"
+#include "frame.h"
 #include "migrate.h"
+#include "migrate_frame.h"
 #include "migrate_peer.h"
 #include "monitor.h"
 #include "pool.h"
@@ -42,14 +45,15 @@ struct mig_in {
     struct conn *conn;          /* NULL once the peer has gone (during the commit) */
     struct list link;
     struct domain *d;           /* NULL once it went away */
-    struct mig_rx *rx;          /* NULL until guest RAM is mapped */
-    uint8_t *mem;
+    struct mig_rx *rx;          /* NULL until guest RAM is at hand */
+    int memfd;                  /* guest RAM, the monitor's */
     uint64_t size;
     uint64_t received;
     struct snap_image img;      /* at the commit: the state being loaded */
     struct call *commit;        /* answered once the domain runs */
     bool failed;
     bool persistent;
+    bool paused;                /* paused on the source: stays paused here */
     char name[128];
 };
 
@@ -71,9 +75,9 @@ static void drop_memory(struct mig_in *m)
 {
     mig_rx_free(m->rx);
     m->rx = NULL;
-    if (m->mem != NULL)
-        munmap(m->mem, m->size);
-    m->mem = NULL;
+    if (m->memfd >= 0)
+        close(m->memfd);
+    m->memfd = -1;
 }
 
 static void in_free(struct mig_in *m)
@@ -205,7 +209,9 @@ void rpc_migrate_in(struct call *call, const Skiff__V1__MigrateIn *rq)
         return;
     }
     m->conn = c;
+    m->memfd = -1;
     m->persistent = rq->persistent;
+    m->paused = rq->paused;
     snprintf(m->name, sizeof m->name, "%s", cfg->name);
     list_add_tail(&ins, &m->link);
     /* The policy spoke above (peer and domain migrate_in); a peer holds
@@ -241,13 +247,13 @@ void rpc_migrate_in(struct call *call, const Skiff__V1__MigrateIn *rq)
     log_info("incoming migration of %s from %s", m->name, conn_who(c, who, sizeof who));
 }
 
-static uint8_t *guest_ram(void *ctx, uint64_t size)
+static int guest_ram(void *ctx, uint64_t size)
 {
     struct mig_in *m = ctx;
-    return size == m->size ? m->mem : NULL;
+    return size == m->size ? m->memfd : -1;
 }
 
-/* Guest RAM, mapped here: the stream can come. */
+/* Guest RAM's memfd is here: the stream can come. */
 static void memory_cb(struct monitor *mon, void *arg, int err,
                       const Skiff__Monitor__V1__MonitorReply *rep)
 {
@@ -262,14 +268,12 @@ static void memory_cb(struct monitor *mon, void *arg, int err,
     struct call *call = d->start_call;
     d->start_call = NULL;
     uint64_t size = rep != NULL && rep->stats != NULL ? rep->stats->memory_bytes : 0;
-    void *mem = fd >= 0 && size == d->cfg->memory_mb << 20
-                    ? mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
-    if (fd >= 0)
-        close(fd);
-    if (mem != MAP_FAILED) {
-        m->mem = mem;
+    if (fd >= 0 && size == d->cfg->memory_mb << 20) {
+        m->memfd = fd;
         m->size = size;
         m->rx = mig_rx_new(guest_ram, m);
+    } else if (fd >= 0) {
+        close(fd);
     }
     if (m->rx == NULL) {
         if (call != NULL)
@@ -323,25 +327,65 @@ static int feed(struct mig_in *m, const uint8_t *p, size_t n, char *err, size_t 
     return rc;
 }
 
-void rpc_migrate_data(struct call *call, const Skiff__V1__MigrateData *rq)
+/* A chunk taken: no answer, the commit's says it all; a bad one ends it. */
+static void data_taken(struct call *call, struct mig_in *m, int rc, const char *err)
 {
-    migrate_in_data(call, rq->data.data, rq->data.len);
+    if (rc < 0) {
+        call_error(call, E(INVALID), "the migration stream of %s: %s", m->name, err);
+        fail_in(m, err);
+        return;
+    }
+    call_free(call);
 }
 
-void migrate_in_data(struct call *call, const uint8_t *p, size_t n)
+void rpc_migrate_data(struct call *call, const Skiff__V1__MigrateData *rq)
 {
     struct mig_in *m = running_in(call);
     if (m == NULL)
         return;
     char err[600];
-    if (feed(m, p, n, err, sizeof err) < 0) {
-        call_error(call, E(INVALID), "the migration stream of %s: %s", m->name, err);
-        fail_in(m, err);
-        return;
-    }
-    call_free(call);            /* no answer per chunk: the commit's says it all */
+    int rc = feed(m, rq->data.data, rq->data.len, err, sizeof err);
+    data_taken(call, m, rc, err);
 }
 
+bool migrate_in_frame(struct conn *c, struct evbuffer *in, uint32_t n)
+{
+    struct mig_in *m = find_in(c);
+    if (m == NULL || m->failed || m->rx == NULL || m->commit != NULL)
+        return false;
+    uint8_t head[SKIFF_FRAME_HEADER + MIG_FRAME_PREFIX_MAX];
+    size_t k = SKIFF_FRAME_HEADER + (n < MIG_FRAME_PREFIX_MAX ? n : MIG_FRAME_PREFIX_MAX);
+    uint64_t id;
+    size_t off;
+    if (evbuffer_copyout(in, head, k) != (ev_ssize_t)k ||
+        !mig_frame_parse(head + SKIFF_FRAME_HEADER, k - SKIFF_FRAME_HEADER, n, &id, &off))
+        return false;
+    struct call *call = call_new(c, id);
+    if (call == NULL)
+        return false;
+    c->h->rpc_requests[SKIFF__V1__REQUEST__OP_MIGRATE_DATA]++;
+    evbuffer_drain(in, SKIFF_FRAME_HEADER + off);
+    /* The data, a buffer chain at a time, then drained. */
+    char err[600];
+    int rc = 0;
+    for (size_t left = n - off; left > 0;) {
+        struct evbuffer_iovec v[8];
+        int nv = evbuffer_peek(in, (ev_ssize_t)left, NULL, v, 8);
+        size_t took = 0;
+        for (int i = 0; i < nv && i < 8 && took < left; i++) {
+            size_t len = v[i].iov_len < left - took ? v[i].iov_len : left - took;
+            if (rc == 0)
+                rc = feed(m, v[i].iov_base, len, err, sizeof err);
+            took += len;
+        }
+        evbuffer_drain(in, took);
+        left -= took;
+    }
+    data_taken(call, m, rc, err);
+    return true;
+}
+
+/* Unpaused (or left paused, as on the source): it is here now. */
 static void unpause_cb(struct monitor *mon, void *arg, int err,
                        const Skiff__Monitor__V1__MonitorReply *rep)
 {
@@ -362,7 +406,8 @@ static void unpause_cb(struct monitor *mon, void *arg, int err,
     /* It runs here now: say so first, the bookkeeping follows. */
     struct call *call = m->commit;
     m->commit = NULL;
-    d->row.state = SKIFF__V1__DOMAIN_STATE__RUNNING;
+    d->row.state = m->paused ? SKIFF__V1__DOMAIN_STATE__PAUSED
+                             : SKIFF__V1__DOMAIN_STATE__RUNNING;
     d->row.persistent = m->persistent;      /* defined on the source: defined here */
     if (domain_commit(d) < 0)
         log_err("domain %s: cannot record it as running", d->row.name);
@@ -372,8 +417,8 @@ static void unpause_cb(struct monitor *mon, void *arg, int err,
         conn_who(m->conn, who, sizeof who);
     domain_event(d, "migrated-in", who);
     hostd_status_changed(d->h);
-    log_info("incoming migration of %s: running here (%llu bytes)", m->name,
-             (unsigned long long)m->received);
+    log_info("incoming migration of %s: %s here (%llu bytes)", m->name,
+             m->paused ? "paused" : "running", (unsigned long long)m->received);
     in_free(m);                 /* done: the connection may carry nothing more of it */
 }
 
@@ -412,12 +457,14 @@ void rpc_migrate_commit(struct call *call)
         return;
     }
     /* State, then unpause: the monitor takes them in order, and an unpause
-     * after a refused state fails too. */
+     * after a refused state fails too. A domain paused on the source gets
+     * a STATS instead, to hear that the state went in. */
     Skiff__Monitor__V1__MonitorRequest st = SKIFF__MONITOR__V1__MONITOR_REQUEST__INIT;
     st.op_case = SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_SET_STATE;
     st.set_state = m->img.machine;
     if (monitor_request(d->mon, &st, state_cb, m) < 0 ||
-        monitor_simple(d->mon, SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_UNPAUSE, unpause_cb,
-                       m) < 0)
+        monitor_simple(d->mon, m->paused ? SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_STATS
+                                         : SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_UNPAUSE,
+                       unpause_cb, m) < 0)
         fail_in(m, "cannot reach the monitor");
 }

@@ -44,6 +44,7 @@
 #include "hostd.h"
 #include "log.h"
 #include "migrate.h"
+#include "migrate_frame.h"
 #include "migrate_peer.h"
 #include "monitor.h"
 #include "rpc.h"
@@ -94,6 +95,7 @@ struct mig_out {
     /* progress, written by the thread */
     unsigned round;
     uint64_t bytes, dirty, t0, stopped_at, resumed_at;
+    uint64_t stream_ns;          /* the stream's first byte to its last */
     struct mig_stats st;
     int rc;
     char err[512];
@@ -103,7 +105,9 @@ struct mig_out {
     SSL_CTX *ctx;
     SSL *ssl;
     int fd;
-    uint8_t chunk[MIG_CHUNK];
+    /* The MigrateData being filled: its frame prefix goes in front of
+     * the data, which is written out from here as it is. */
+    uint8_t frame[MIG_FRAME_PREFIX_MAX + MIG_CHUNK];
     size_t chunk_len;
     uint64_t next_id;
 };
@@ -297,14 +301,12 @@ static int flush_chunk(struct mig_out *m)
 {
     if (m->chunk_len == 0)
         return 0;
-    Skiff__V1__MigrateData md = SKIFF__V1__MIGRATE_DATA__INIT;
-    md.data.data = m->chunk;
-    md.data.len = m->chunk_len;
-    Skiff__V1__Request rq = SKIFF__V1__REQUEST__INIT;
-    rq.op_case = SKIFF__V1__REQUEST__OP_MIGRATE_DATA;
-    rq.migrate_data = &md;
+    uint8_t pre[MIG_FRAME_PREFIX_MAX];
+    size_t k = mig_frame_prefix(pre, ++m->next_id, m->chunk_len);
+    uint8_t *start = m->frame + MIG_FRAME_PREFIX_MAX - k;
+    memcpy(start, pre, k);
+    int rc = peer_io(m, true, start, k + m->chunk_len);
     m->chunk_len = 0;
-    int rc = send_request(m, &rq);
     if (rc < 0) {
         snprintf(m->err, sizeof m->err, "sending to the destination failed: %s", io_why(rc));
         return rc;
@@ -327,7 +329,7 @@ static int chunk_sink(void *ctx, const struct iovec *iov, int iovcnt)
         size_t n = iov[i].iov_len;
         while (n > 0) {
             size_t k = MIG_CHUNK - m->chunk_len < n ? MIG_CHUNK - m->chunk_len : n;
-            memcpy(m->chunk + m->chunk_len, p, k);
+            memcpy(m->frame + MIG_FRAME_PREFIX_MAX + m->chunk_len, p, k);
             m->chunk_len += k;
             p += k;
             n -= k;
@@ -479,6 +481,7 @@ static int run(struct mig_out *m)
         return -ENOMEM;
     in.memory_bytes = m->size;
     in.persistent = m->persistent;
+    in.paused = m->was_paused;
     Skiff__V1__Request rq = SKIFF__V1__REQUEST__INIT;
     rq.op_case = SKIFF__V1__REQUEST__OP_MIGRATE_IN;
     rq.migrate_in = &in;
@@ -506,12 +509,14 @@ static int run(struct mig_out *m)
     struct mig_limits lim = { .max_rounds = m->live ? 8 : 0, .small_pages = 64,
                               .max_factor = 3 };
     struct snap_writer w = { .sink = chunk_sink, .ctx = m };
+    uint64_t t0 = now_monotonic_ns();
     rc = mig_send(&w, &hd, &dev, &src, &lim, &m->st);
     skiff__v1__domain_config__free_unpacked(in.config, NULL);
     if (rc == 0)
         rc = flush_chunk(m);
     else if (m->err[0] == '\0')
         snprintf(m->err, sizeof m->err, "the stream failed: %s", strerror(-rc));
+    m->stream_ns = now_monotonic_ns() - t0;
     if (rc < 0)
         return rc;
     /* A destination that already said something (or hung up) gets no
@@ -637,8 +642,10 @@ static void progress(struct mig_out *m, bool done)
     if (m->stopped_at)
         p.downtime_ns = (m->resumed_at ? m->resumed_at : now) - m->stopped_at;
     p.done = done;
-    if (done)
+    if (done) {
         p.round = m->st.rounds;
+        p.stream_ns = m->stream_ns;
+    }
     char dest[300];
     snprintf(dest, sizeof dest, "%s:%u", m->host, m->port);
     p.destination = dest;

@@ -25,6 +25,8 @@ static void json_progress(const struct skiff_migrate_progress *p)
     json_kv_u64(&j, "dirty_pages", p->dirty_pages);
     json_kv_u64(&j, "downtime_ns", p->downtime_ns);
     json_kv_u64(&j, "total_ns", p->total_ns);
+    if (p->done)
+        json_kv_u64(&j, "stream_ns", p->stream_ns);
     json_object_end(&j);
     json_end(&j);
     fputc('\n', stdout);
@@ -90,8 +92,9 @@ int cli_cmd_migrate(struct cli *cli, const struct cli_args *a)
         return cli_fail(cli, &err);
     if (!v.json)
         printf("Domain %s migrated to %s%s: %.1f ms total, %.2f ms downtime, %u round%s, "
-               "%.1f MiB\n", a->pos[0], a->pos[1], live ? " live" : "",
+               "%.1f MiB at %.0f MB/s\n", a->pos[0], a->pos[1], live ? " live" : "",
                (double)res.total_ns / 1e6, (double)res.downtime_ns / 1e6, res.round,
-               res.round == 1 ? "" : "s", (double)res.bytes_sent / (1 << 20));
+               res.round == 1 ? "" : "s", (double)res.bytes_sent / (1 << 20),
+               res.stream_ns ? (double)res.bytes_sent * 1e3 / (double)res.stream_ns : 0.0);
     return CLI_EXIT_OK;
 }

@@ -513,6 +513,27 @@ CONF
     [[ "$output" == *'"name":"t1"'* ]]
 }
 
+@test "a paused domain stays paused on the destination and goes on when unpaused there" {
+    two_hosts
+    ticker_on_A
+    on A pause t1
+    [ "$status" -eq 0 ]
+    local n
+    n="$(last_tick A t1)"
+    on A migrate --live t1 "127.0.0.1:$B_PORT"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    no_domains_on A
+    on B dominfo t1
+    [[ "$output" == *paused* ]]
+    # Its vCPU stays parked: no tick comes while paused.
+    sleep 1.5
+    refute grep -qE '^tick' <(console B t1)
+    on B unpause t1
+    [ "$status" -eq 0 ]
+    wait_output B t1 "^tick $((n + 2))\$"
+}
+
 @test "one migration at a time per domain: a second one is BUSY" {
     MIG_TIMEOUT=10000 start_host A
     dirty_on_A

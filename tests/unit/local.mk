@@ -123,3 +123,11 @@ tests_unit_test_migrate_SOURCES = tests/unit/test-migrate.c
 tests_unit_test_migrate_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
 tests_unit_test_migrate_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_migrate_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS) -lpthread
+
+# MigrateData frames built and read in place match protobuf-c's.
+check_PROGRAMS += tests/unit/test-migrate-frame
+TESTS += tests/unit/test-migrate-frame
+tests_unit_test_migrate_frame_SOURCES = tests/unit/test-migrate-frame.c
+tests_unit_test_migrate_frame_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
+tests_unit_test_migrate_frame_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_migrate_frame_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)

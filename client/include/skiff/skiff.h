@@ -317,6 +317,7 @@ struct skiff_migrate_progress {
     uint64_t downtime_ns;       /* the guest was stopped this long (so far) */
     uint64_t total_ns;
     bool done;                  /* the final report: the domain runs there */
+    uint64_t stream_ns;         /* done: the stream's first byte to its last */
 };
 typedef void skiff_migrate_cb(const struct skiff_migrate_progress *p, void *arg);
 /*
