@@ -51,6 +51,10 @@ int mig_send(struct snap_writer *w, const Skiff__Snapshot__V1__Header *header,
              const Skiff__Snapshot__V1__Devices *devices, const struct mig_source *src,
              const struct mig_limits *lim, struct mig_stats *st);
 
+/* The pages memfd (size bytes) holds, one bit each, from its allocated
+ * extents: malloc'd into *map (*len bytes). */
+int mig_resident_map(int memfd, uint64_t size, uint8_t **map, size_t *len);
+
 /* Read exactly len bytes, or return a negative errno (-EPIPE: the stream
  * ended). */
 typedef int snap_source_fn(void *ctx, void *buf, size_t len);

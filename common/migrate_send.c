@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,4 +150,26 @@ int mig_send(struct snap_writer *w, const Skiff__Snapshot__V1__Header *header,
     st->bytes = w->off;
     free(bounce);
     return rc;
+}
+
+int mig_resident_map(int memfd, uint64_t size, uint8_t **map, size_t *len)
+{
+    uint64_t pages = size / SNAP_PAGE;
+    *len = (size_t)((pages + 7) / 8);
+    *map = calloc(*len ? *len : 1, 1);
+    if (*map == NULL)
+        return -ENOMEM;
+    for (uint64_t pos = 0; pos < size;) {
+        off_t data = lseek(memfd, (off_t)pos, SEEK_DATA);
+        if (data < 0)
+            return errno == ENXIO ? 0 : -errno;   /* only holes from here on */
+        off_t hole = lseek(memfd, data, SEEK_HOLE);
+        if (hole < 0)
+            return -errno;
+        uint64_t e = (uint64_t)hole < size ? (uint64_t)hole : size;
+        for (uint64_t i = (uint64_t)data / SNAP_PAGE; i < (e + SNAP_PAGE - 1) / SNAP_PAGE; i++)
+            (*map)[i / 8] |= (uint8_t)(1U << (i % 8));
+        pos = e;
+    }
+    return 0;
 }

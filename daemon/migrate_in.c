@@ -36,6 +36,7 @@
 #include "migrate_peer.h"
 #include "monitor.h"
 #include "pool.h"
+#include "populate.h"
 #include "rpc.h"
 #include "store.h"
 #include "util.h"
@@ -48,6 +49,9 @@ struct mig_in {
     struct mig_rx *rx;          /* NULL until guest RAM is at hand */
     int memfd;                  /* guest RAM, the monitor's */
     uint64_t size;
+    uint8_t *resident;          /* the pages the source holds (MigrateIn) */
+    size_t resident_len;
+    struct populate *populate;  /* populating them ahead of the stream */
     uint64_t received;
     struct snap_image img;      /* at the commit: the state being loaded */
     struct call *commit;        /* answered once the domain runs */
@@ -75,6 +79,8 @@ static void drop_memory(struct mig_in *m)
 {
     mig_rx_free(m->rx);
     m->rx = NULL;
+    populate_stop(m->populate);
+    m->populate = NULL;
     if (m->memfd >= 0)
         close(m->memfd);
     m->memfd = -1;
@@ -87,6 +93,7 @@ static void in_free(struct mig_in *m)
         m->d->incoming = NULL;
     drop_memory(m);
     snap_image_free(&m->img);
+    free(m->resident);
     free(m);
 }
 
@@ -212,6 +219,10 @@ void rpc_migrate_in(struct call *call, const Skiff__V1__MigrateIn *rq)
     m->memfd = -1;
     m->persistent = rq->persistent;
     m->paused = rq->paused;
+    if (rq->resident.len > 0 && (m->resident = malloc(rq->resident.len)) != NULL) {
+        memcpy(m->resident, rq->resident.data, rq->resident.len);
+        m->resident_len = rq->resident.len;
+    }
     snprintf(m->name, sizeof m->name, "%s", cfg->name);
     list_add_tail(&ins, &m->link);
     /* The policy spoke above (peer and domain migrate_in); a peer holds
@@ -272,6 +283,7 @@ static void memory_cb(struct monitor *mon, void *arg, int err,
         m->memfd = fd;
         m->size = size;
         m->rx = mig_rx_new(guest_ram, m);
+        m->populate = populate_start(fd, size, m->resident, m->resident_len);
     } else if (fd >= 0) {
         close(fd);
     }

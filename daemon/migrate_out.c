@@ -482,10 +482,18 @@ static int run(struct mig_out *m)
     in.memory_bytes = m->size;
     in.persistent = m->persistent;
     in.paused = m->was_paused;
+    /* What the destination may populate ahead (without: it just doesn't). */
+    uint8_t *resident = NULL;
+    size_t resident_len = 0;
+    if (mig_resident_map(m->memfd, m->size, &resident, &resident_len) == 0) {
+        in.resident.data = resident;
+        in.resident.len = resident_len;
+    }
     Skiff__V1__Request rq = SKIFF__V1__REQUEST__INIT;
     rq.op_case = SKIFF__V1__REQUEST__OP_MIGRATE_IN;
     rq.migrate_in = &in;
     rc = send_request(m, &rq);
+    free(resident);
     if (rc == 0)
         rc = wait_answer(m, m->next_id, "the domain");
     else
