@@ -94,9 +94,36 @@ static void read_as_stream(const uint8_t *data, size_t size)
         close(ram);
 }
 
+/* As hostd's loop feeds it: pieces of any size (here 1 to 64 bytes,
+ * from the input's own bytes), so every split of every record is met. */
+static void read_in_pieces(const uint8_t *data, size_t size)
+{
+    int ram = -1;
+    struct mig_rx *x = mig_rx_new(ram_memfd, &ram);
+    if (x == NULL)
+        return;
+    for (size_t off = 0; off < size;) {
+        size_t n = 1 + data[off] % 64;
+        if (n > size - off)
+            n = size - off;
+        if (mig_rx_feed(x, data + off, n) < 0)
+            break;
+        off += n;
+    }
+    if (mig_rx_end(x) == 0) {
+        struct snap_image img;
+        mig_rx_take(x, &img);
+        snap_image_free(&img);
+    }
+    mig_rx_free(x);
+    if (ram >= 0)
+        close(ram);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     read_as_file(data, size);
     read_as_stream(data, size);
+    read_in_pieces(data, size);
     return 0;
 }
