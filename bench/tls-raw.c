@@ -7,9 +7,12 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -65,6 +68,7 @@ struct stream {
     const char *dir;            /* the PKI; NULL: plain TCP */
     int listen_fd;
     double seconds;
+    bool into_memory;           /* written into fresh memfd memory */
     unsigned long long bytes;   /* received */
     double elapsed;
     int failed;
@@ -96,6 +100,29 @@ static SSL *tls_side(const struct stream *s, int fd, enum skiff_tls_role role)
     return ssl;
 }
 
+#define MEMFD_SIZE (128U << 20)
+
+/* n bytes into fresh memory: *memfd at *off, a new one when it is full. */
+static int into_memory(int *memfd, uint64_t *off, const char *buf, size_t n)
+{
+    if (*memfd < 0 || *off + n > MEMFD_SIZE) {
+        if (*memfd >= 0)
+            close(*memfd);
+        *memfd = memfd_create("bench-tls", MFD_CLOEXEC);
+        if (*memfd < 0 || ftruncate(*memfd, MEMFD_SIZE) < 0)
+            return -1;
+        *off = 0;
+    }
+    for (size_t done = 0; done < n;) {
+        ssize_t k = pwrite(*memfd, buf + done, n - done, (off_t)(*off + done));
+        if (k <= 0)
+            return -1;
+        done += (size_t)k;
+    }
+    *off += n;
+    return 0;
+}
+
 static void *receiver(void *arg)
 {
     struct stream *s = arg;
@@ -106,6 +133,8 @@ static void *receiver(void *arg)
     }
     SSL *ssl = s->dir != NULL ? tls_side(s, fd, SKIFF_TLS_SERVER) : NULL;
     char *buf = malloc(CHUNK);
+    int memfd = -1;
+    uint64_t off = 0;
     if ((s->dir != NULL && ssl == NULL) || buf == NULL) {
         s->failed = 1;
     } else {
@@ -119,18 +148,24 @@ static void *receiver(void *arg)
             }
             if (n <= 0)
                 break;
+            if (s->into_memory && into_memory(&memfd, &off, buf, (size_t)n) < 0) {
+                s->failed = 1;
+                break;
+            }
             s->bytes += (unsigned long long)n;
         }
     }
+    if (memfd >= 0)
+        close(memfd);
     free(buf);
     SSL_free(ssl);
     close(fd);
     return NULL;
 }
 
-int bench_tls_throughput(const char *dir, double seconds, double *mbps)
+static int throughput(const char *dir, bool into_memory, double seconds, double *mbps)
 {
-    struct stream s = { .dir = dir, .seconds = seconds };
+    struct stream s = { .dir = dir, .seconds = seconds, .into_memory = into_memory };
     struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     socklen_t len = sizeof sa;
     s.listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -200,3 +235,13 @@ out:
     return rc;
 }
 
+
+int bench_tls_throughput(const char *dir, double seconds, double *mbps)
+{
+    return throughput(dir, false, seconds, mbps);
+}
+
+int bench_tls_into_memory(const char *dir, double seconds, double *mbps)
+{
+    return throughput(dir, true, seconds, mbps);
+}

@@ -51,7 +51,8 @@ struct mig_in {
     uint64_t size;
     uint8_t *resident;          /* the pages the source holds (MigrateIn) */
     size_t resident_len;
-    struct populate *populate;  /* populating them ahead of the stream */
+    struct populate *populate;  /* reserving them before the stream */
+    struct call *accept;        /* MigrateIn, answered once they are */
     uint64_t received;
     struct snap_image img;      /* at the commit: the state being loaded */
     struct call *commit;        /* answered once the domain runs */
@@ -112,6 +113,10 @@ static void fail_in(struct mig_in *m, const char *why)
     if (m->commit != NULL) {
         call_error(m->commit, E(INVALID), "the migration of %s: %s", m->name, why);
         m->commit = NULL;
+    }
+    if (m->accept != NULL) {
+        call_error(m->accept, E(INTERNAL), "the migration of %s: %s", m->name, why);
+        m->accept = NULL;
     }
     struct domain *d = m->d;
     m->d = NULL;
@@ -264,7 +269,26 @@ static int guest_ram(void *ctx, uint64_t size)
     return size == m->size ? m->memfd : -1;
 }
 
-/* Guest RAM's memfd is here: the stream can come. */
+/* The source's pages are had here: the stream can come. */
+static void reserved(void *arg, int err)
+{
+    struct mig_in *m = arg;
+    struct call *call = m->accept;
+    m->accept = NULL;
+    populate_stop(m->populate);
+    m->populate = NULL;
+    if (err < 0) {
+        char why[300];
+        snprintf(why, sizeof why, "cannot reserve its memory here: %s", strerror(-err));
+        call_error(call, E(INTERNAL), "the migration of %s: %s", m->name, why);
+        fail_in(m, why);
+        return;
+    }
+    call_reply_ok(call);
+}
+
+/* Guest RAM's memfd is here: the source's pages are reserved, then the
+ * stream can come. */
 static void memory_cb(struct monitor *mon, void *arg, int err,
                       const Skiff__Monitor__V1__MonitorReply *rep)
 {
@@ -283,7 +307,6 @@ static void memory_cb(struct monitor *mon, void *arg, int err,
         m->memfd = fd;
         m->size = size;
         m->rx = mig_rx_new(guest_ram, m);
-        m->populate = populate_start(fd, size, m->resident, m->resident_len);
     } else if (fd >= 0) {
         close(fd);
     }
@@ -294,7 +317,13 @@ static void memory_cb(struct monitor *mon, void *arg, int err,
         fail_in(m, "no guest memory to receive into");
         return;
     }
-    if (call != NULL)
+    if (call == NULL)
+        return;
+    m->populate = populate_start(d->h->base, fd, size, m->resident, m->resident_len,
+                                 reserved, m);
+    if (m->populate != NULL)
+        m->accept = call;
+    else
         call_reply_ok(call);
 }
 
@@ -316,7 +345,7 @@ void migrate_in_monitor_ready(struct domain *d)
 static struct mig_in *running_in(struct call *call)
 {
     struct mig_in *m = find_in(call->conn);
-    if (m == NULL || m->failed || m->rx == NULL || m->commit != NULL) {
+    if (m == NULL || m->failed || m->rx == NULL || m->accept != NULL || m->commit != NULL) {
         call_error(call, E(INVALID), m == NULL ? "no migration is coming on this connection"
                                      : m->failed ? "the incoming migration failed already"
                                                  : "the migration is not receiving now");
@@ -363,7 +392,7 @@ void rpc_migrate_data(struct call *call, const Skiff__V1__MigrateData *rq)
 bool migrate_in_frame(struct conn *c, struct evbuffer *in, uint32_t n)
 {
     struct mig_in *m = find_in(c);
-    if (m == NULL || m->failed || m->rx == NULL || m->commit != NULL)
+    if (m == NULL || m->failed || m->rx == NULL || m->accept != NULL || m->commit != NULL)
         return false;
     uint8_t head[SKIFF_FRAME_HEADER + MIG_FRAME_PREFIX_MAX];
     size_t k = SKIFF_FRAME_HEADER + (n < MIG_FRAME_PREFIX_MAX ? n : MIG_FRAME_PREFIX_MAX);

@@ -1,10 +1,14 @@
 /*
- * Guest RAM populated ahead of an incoming stream, on a thread of its
- * own: the pages the source holds (a bit each) are faulted in, front to
- * back, while the event loop writes the stream into them. Fresh memory
- * costs the kernel a page clear (and a host that pages its own memory
- * lazily, far more) on first touch; done here, that cost runs beside the
- * stream instead of in its way.
+ * Guest RAM reserved ahead of an incoming stream, on a thread of its own:
+ * the pages the source holds (a bit each) are allocated in the memfd
+ * (fallocate) before the destination asks for the stream. As QEMU's
+ * preallocated destination and Xen's restore do, memory is had up front,
+ * so a host short of it refuses the migration at once, while the domain
+ * still runs on the source, instead of failing mid-stream. It is cheaper
+ * too: fallocate allocates without clearing, and a stream's whole-page
+ * writes into such pages need no clearing either, where faulting pages in
+ * clears each one; and the allocation does not contend with the stream's
+ * writes for the file's lock.
  */
 #ifndef SKIFF_HOSTD_POPULATE_H
 #define SKIFF_HOSTD_POPULATE_H
@@ -12,12 +16,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct event_base;
 struct populate;
 
-/* Start on memfd (size bytes) for the pages set in map (len bytes, copied);
- * NULL when it cannot (the stream then simply faults pages in itself). */
-struct populate *populate_start(int memfd, uint64_t size, const uint8_t *map, size_t len);
-/* Stop (at the next piece) and wait; NULL is fine. */
+/* err: 0, or a negative errno (the memory could not be had). */
+typedef void populate_done_fn(void *arg, int err);
+
+/* Start on memfd (size bytes) for the pages set in map (len bytes,
+ * copied); done(arg, err) runs on base's loop once they are all there.
+ * NULL when it cannot start (nothing to reserve, or no thread): no call
+ * to done follows, and the stream's writes allocate as they go. */
+struct populate *populate_start(struct event_base *base, int memfd, uint64_t size,
+                                const uint8_t *map, size_t len, populate_done_fn *done,
+                                void *arg);
+/* Stop (at the next piece) and wait; done is not called after. NULL is
+ * fine. */
 void populate_stop(struct populate *p);
 
 #endif
