@@ -30,6 +30,7 @@ struct mig_source {
     int (*fetch_dirty)(void *ctx, const uint8_t **bitmap, size_t *len);
     /* Park every vCPU and return the machine state (owned by the source). */
     int (*stop)(void *ctx, Skiff__Snapshot__V1__MachineState **ms);
+    bool stable;                /* stopped throughout: sent from mem, uncopied */
 };
 
 struct mig_limits {

@@ -103,10 +103,12 @@ int mig_send(struct snap_writer *w, const Skiff__Snapshot__V1__Header *header,
     size_t len;
     if (rc == 0)
         rc = src->fetch_dirty(src->ctx, &map, &len);
-    /* Through the memfd when there is one: read into a buffer, each chunk
-     * is checksummed from a copy (see send_page_run). */
+    /* A running guest's pages are read through the memfd into a buffer:
+     * each chunk is checksummed and sent from that copy (see
+     * send_page_run); a stopped guest's straight from the mapping. */
     if (rc == 0)
-        rc = snap_write_memory(w, src->memfd >= 0 ? NULL : src->mem, src->size, src->memfd);
+        rc = snap_write_memory(w, src->memfd >= 0 && !src->stable ? NULL : src->mem,
+                               src->size, src->memfd);
     st->rounds = 1;
     uint64_t budget = lim->max_factor * src->size / SNAP_PAGE;
     bool pending = false;       /* map holds a fetched set not sent yet */

@@ -511,7 +511,9 @@ static int run(struct mig_out *m)
     hd.config = in.config;
     hd.page_size = SNAP_PAGE;
     Skiff__Snapshot__V1__Devices dev = SKIFF__SNAPSHOT__V1__DEVICES__INIT;
-    struct mig_source src = { m->mem, m->size, m->memfd, m, fetch_dirty, stop };
+    struct mig_source src = { .mem = m->mem, .size = m->size, .memfd = m->memfd,
+                              .stable = !m->live || m->was_paused, .ctx = m, .fetch_dirty = fetch_dirty,
+                              .stop = stop };
     /* Rounds are bounded: a guest dirtying faster than the link stops
      * after max_rounds or once twice its RAM went out. */
     struct mig_limits lim = { .max_rounds = m->live ? 8 : 0, .small_pages = 64,
@@ -845,6 +847,16 @@ static void memory_cb(struct monitor *mon, void *arg, int err,
     }
 }
 
+bool migrate_out_active(const struct domain *d)
+{
+    struct list *p;
+    for (p = outs.next; p != &outs; p = p->next) {
+        if (strcmp(list_entry(p, struct mig_out, link)->uuid, d->row.uuid) == 0)
+            return true;
+    }
+    return false;
+}
+
 static char *dup_or(const char *s, const char *def)
 {
     return strdup(s != NULL && *s ? s : def);
@@ -857,13 +869,6 @@ void rpc_migrate(struct call *call, const Skiff__V1__MigrateRequest *rq)
     if (d == NULL || !xsm_domain(call, d, XSM_DOMAIN__MIGRATE_OUT) ||
         !rpc_need_running(call, d))
         return;
-    struct list *p, *t;
-    list_for_each_safe(p, t, &outs) {
-        if (strcmp(list_entry(p, struct mig_out, link)->uuid, d->row.uuid) == 0) {
-            call_error(call, E(BUSY), "domain %s is being migrated already", d->row.name);
-            return;
-        }
-    }
     if (d->intent != STOP_NONE) {
         call_error(call, E(BUSY), "domain %s is stopping", d->row.name);
         return;

@@ -19,6 +19,9 @@ struct domain;
 struct evbuffer;
 
 void rpc_migrate(struct call *call, const Skiff__V1__MigrateRequest *rq);
+/* d is being migrated out: its state is the migration's until it ends
+ * (pause, unpause, shutdown, reboot, save are refused; destroy is not). */
+bool migrate_out_active(const struct domain *d);
 void rpc_migrate_in(struct call *call, const Skiff__V1__MigrateIn *rq);
 void rpc_migrate_data(struct call *call, const Skiff__V1__MigrateData *rq);
 void rpc_migrate_commit(struct call *call);

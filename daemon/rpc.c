@@ -72,6 +72,11 @@ bool rpc_need_running(struct call *call, struct domain *d)
         call_error(call, E(BUSY), "domain %s is still starting; try again", d->row.name);
         return false;
     }
+    if (migrate_out_active(d)) {
+        call_error(call, E(BUSY), "domain %s is being migrated; try again once that ends",
+                   d->row.name);
+        return false;
+    }
     return true;
 }
 

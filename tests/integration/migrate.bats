@@ -534,7 +534,7 @@ CONF
     wait_output B t1 "^tick $((n + 2))\$"
 }
 
-@test "one migration at a time per domain: a second one is BUSY" {
+@test "a domain being migrated: a second migration, pause, save and reboot are BUSY" {
     MIG_TIMEOUT=10000 start_host A
     dirty_on_A
     fake_dest stall
@@ -549,7 +549,19 @@ CONF
     on A migrate t1 "127.0.0.1:$FAKE_PORT"
     echo "$output"
     [ "$status" -ne 0 ]
-    [[ "$output" == *"being migrated already"* ]]
+    [[ "$output" == *"being migrated"* ]]
+    # Its state is the migration's until that ends.
+    local verb
+    for verb in pause unpause reboot; do
+        on A "$verb" t1
+        echo "$verb: $output"
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"is being migrated"* ]]
+    done
+    on A save t1 "$TMP/t1.snap"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"is being migrated"* ]]
+    [ ! -e "$TMP/t1.snap" ]
     run wait "$cli"
     [ "$status" -ne 0 ]
     dirty_kept_on_A

@@ -167,7 +167,8 @@ static void *send_main(void *arg)
     h.config = &cfg;
     h.page_size = SNAP_PAGE;
     Skiff__Snapshot__V1__Devices dev = SKIFF__SNAPSHOT__V1__DEVICES__INIT;
-    struct mig_source src = { s->g->mem, MEM, s->g->memfd, s->g, fetch, stop };
+    struct mig_source src = { .mem = s->g->mem, .size = MEM, .memfd = s->g->memfd,
+                              .ctx = s->g, .fetch_dirty = fetch, .stop = stop };
     struct snap_writer w = { .sink = wire_sink, .ctx = &s->wire };
     s->rc = mig_send(&w, &h, &dev, &src, &s->lim, &s->st);
     shutdown(s->wire.fd, SHUT_WR);
