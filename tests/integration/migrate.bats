@@ -567,6 +567,46 @@ CONF
     dirty_kept_on_A
 }
 
+# fake_source MODE: a misbehaving source sends B a spoilt stream for a
+# domain fake1 (tests/tools/fakesource.c); its output is in $output.
+fake_source() {
+    run timeout 120s "$SKIFF_TOOLS/fakesource" "$PKI/ca/host-localhost.pem" \
+        "$PKI/ca/host-localhost-key.pem" "$PKI/ca/ca.pem" "$B_PORT" \
+        "$SKIFF_EXAMPLES/ticker.hvt" "$1"
+    echo "$output"
+}
+
+# B forgot fake1: no domain, no monitor, and it still answers.
+fake1_forgotten() {
+    no_domains_on B
+    on B dominfo fake1
+    [ "$status" -ne 0 ]
+    grep -q "incoming migration of fake1 failed" "$B_STATE/hostd.out"
+}
+
+@test "a corrupt stream from the source is refused; the destination keeps nothing" {
+    start_host B
+    fake_source corrupt
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"refused: "*"checksum mismatch"* ]]
+    fake1_forgotten
+}
+
+@test "a stream cut short before the commit is refused; the destination keeps nothing" {
+    start_host B
+    fake_source truncated
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"refused: "*"truncated"* ]]
+    fake1_forgotten
+}
+
+@test "a source that hangs up mid-stream: the destination keeps nothing" {
+    start_host B
+    fake_source hangup
+    [ "$status" -eq 0 ]
+    fake1_forgotten
+}
+
 # restart_a: hostd A again on its state directory (after kill -9).
 restart_a() {
     STATE="$A_STATE"

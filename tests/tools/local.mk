@@ -50,3 +50,10 @@ tests_tools_fakepeer_SOURCES = tests/tools/fakepeer.c
 tests_tools_fakepeer_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
 tests_tools_fakepeer_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(OPENSSL_CFLAGS)
 tests_tools_fakepeer_LDADD = $(COMMON_LIBS) $(TLS_LIBS)
+
+# fakesource: a source hostd that sends a spoilt stream (migrate.bats).
+check_PROGRAMS += tests/tools/fakesource
+tests_tools_fakesource_SOURCES = tests/tools/fakesource.c
+tests_tools_fakesource_CPPFLAGS = $(AM_CPPFLAGS) $(COMMON_CPPFLAGS)
+tests_tools_fakesource_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(OPENSSL_CFLAGS)
+tests_tools_fakesource_LDADD = $(COMMON_LIBS) $(TLS_LIBS)
