@@ -30,6 +30,9 @@ struct mig_source {
     int (*fetch_dirty)(void *ctx, const uint8_t **bitmap, size_t *len);
     /* Park every vCPU and return the machine state (owned by the source). */
     int (*stop)(void *ctx, Skiff__Snapshot__V1__MachineState **ms);
+    /* A pre-copy round (1, 2, ...) begins, to send pages pages (round 1:
+     * every page in use, not counted here: 0); optional. */
+    void (*round)(void *ctx, unsigned round, uint64_t pages);
     bool stable;                /* stopped throughout: sent from mem, uncopied */
 };
 

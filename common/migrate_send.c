@@ -106,6 +106,8 @@ int mig_send(struct snap_writer *w, const Skiff__Snapshot__V1__Header *header,
     /* A running guest's pages are read through the memfd into a buffer:
      * each chunk is checksummed and sent from that copy (see
      * send_page_run); a stopped guest's straight from the mapping. */
+    if (rc == 0 && src->round != NULL)
+        src->round(src->ctx, 1, 0);
     if (rc == 0)
         rc = snap_write_memory(w, src->memfd >= 0 && !src->stable ? NULL : src->mem,
                                src->size, src->memfd);
@@ -116,13 +118,15 @@ int mig_send(struct snap_writer *w, const Skiff__Snapshot__V1__Header *header,
         rc = src->fetch_dirty(src->ctx, &map, &len);
         if (rc < 0)
             break;
-        uint64_t sent;
-        if (count_bits(map, len) <= lim->small_pages) {
+        uint64_t sent, dirty = count_bits(map, len);
+        if (dirty <= lim->small_pages) {
             pending = true;     /* small enough: it goes while stopped */
             break;
         }
-        rc = send_dirty(w, src, bounce, map, len, &sent);
         st->rounds++;
+        if (src->round != NULL)
+            src->round(src->ctx, st->rounds, dirty);
+        rc = send_dirty(w, src, bounce, map, len, &sent);
     }
     /* Stop and copy: the set kept back, then what changed until the stop. */
     Skiff__Snapshot__V1__MachineState *ms = NULL;

@@ -59,6 +59,7 @@
 #define MIG_DEFAULT_PORT 7443
 #define MIG_CHUNK (1U << 20)
 #define MIG_DEFAULT_TIMEOUT_MS 30000
+#define PROGRESS_NS 100000000ULL     /* 100 ms */
 
 enum mig_phase { PH_RUNNING, PH_STOPPED, PH_COMMIT_SENT };
 
@@ -95,6 +96,10 @@ struct mig_out {
     /* progress, written by the thread */
     unsigned round;
     uint64_t bytes, dirty, t0, stopped_at, resumed_at;
+    uint64_t resident;           /* bytes of guest RAM in use: round 1 sends them */
+    uint64_t round_t0, round_base, round_bytes;   /* this round: start, bytes then, size */
+    uint64_t dirty_rate, expected_ns;             /* of the last round */
+    uint64_t progress_at;        /* the last progress message asked for */
     uint64_t stream_ns;          /* the stream's first byte to its last */
     struct mig_stats st;
     int rc;
@@ -320,6 +325,16 @@ static int flush_chunk(struct mig_out *m)
     return 0;
 }
 
+/* A progress message every PROGRESS_NS while a round runs. */
+static void tick(struct mig_out *m)
+{
+    uint64_t now = now_monotonic_ns();
+    if (now - m->progress_at >= PROGRESS_NS) {
+        m->progress_at = now;
+        ask_loop(m, 'P');
+    }
+}
+
 /* The stream goes out in MigrateData chunks of at most MIG_CHUNK. */
 static int chunk_sink(void *ctx, const struct iovec *iov, int iovcnt)
 {
@@ -340,6 +355,7 @@ static int chunk_sink(void *ctx, const struct iovec *iov, int iovcnt)
                 int rc = flush_chunk(m);
                 if (rc < 0)
                     return rc;
+                tick(m);
             }
         }
     }
@@ -359,17 +375,39 @@ static int fetch_dirty(void *ctx, const uint8_t **bitmap, size_t *len)
         snprintf(m->err, sizeof m->err, "cannot fetch the dirty log: %s", strerror(-rc));
         return rc;
     }
+    uint64_t now = now_monotonic_ns();
     pthread_mutex_lock(&m->lock);
     *bitmap = m->bitmap;
     *len = m->bitmap_len;
-    m->round++;
     uint64_t n = 0;
     for (size_t i = 0; i < m->bitmap_len; i++)
         n += (uint64_t)__builtin_popcount(m->bitmap[i]);
     m->dirty = n;
+    /* The round that ended: how fast the guest wrote, how fast it went
+     * out, and so how long a stop now would take. */
+    uint64_t took = now - m->round_t0, sent = m->bytes - m->round_base;
+    if (m->round > 0 && took > 0) {
+        m->dirty_rate = (uint64_t)((double)n * 1e9 / (double)took);
+        m->expected_ns = sent > 0 ? (uint64_t)((double)n * SNAP_PAGE * (double)took /
+                                               (double)sent) : 0;
+    }
     pthread_mutex_unlock(&m->lock);
-    ask_loop(m, 'P');
     return 0;
+}
+
+/* A round begins: what it sends, for the progress bar. */
+static void round_begins(void *ctx, unsigned round, uint64_t pages)
+{
+    struct mig_out *m = ctx;
+    uint64_t now = now_monotonic_ns();
+    pthread_mutex_lock(&m->lock);
+    m->round = round;
+    m->round_t0 = now;
+    m->round_base = m->bytes;
+    m->round_bytes = round == 1 ? m->resident : pages * SNAP_PAGE;
+    pthread_mutex_unlock(&m->lock);
+    m->progress_at = now;
+    ask_loop(m, 'P');
 }
 
 static int stop(void *ctx, Skiff__Snapshot__V1__MachineState **ms)
@@ -482,13 +520,17 @@ static int run(struct mig_out *m)
     in.memory_bytes = m->size;
     in.persistent = m->persistent;
     in.paused = m->was_paused;
-    /* What the destination may populate ahead (without: it just doesn't). */
+    /* What the destination reserves before the stream (without: it
+     * allocates as pages come), and what round 1 will send. */
     uint8_t *resident = NULL;
     size_t resident_len = 0;
     if (mig_resident_map(m->memfd, m->size, &resident, &resident_len) == 0) {
         in.resident.data = resident;
         in.resident.len = resident_len;
+        for (size_t i = 0; i < resident_len; i++)
+            m->resident += (uint64_t)__builtin_popcount(resident[i]) * SNAP_PAGE;
     }
+
     Skiff__V1__Request rq = SKIFF__V1__REQUEST__INIT;
     rq.op_case = SKIFF__V1__REQUEST__OP_MIGRATE_IN;
     rq.migrate_in = &in;
@@ -513,7 +555,7 @@ static int run(struct mig_out *m)
     Skiff__Snapshot__V1__Devices dev = SKIFF__SNAPSHOT__V1__DEVICES__INIT;
     struct mig_source src = { .mem = m->mem, .size = m->size, .memfd = m->memfd,
                               .stable = !m->live || m->was_paused, .ctx = m, .fetch_dirty = fetch_dirty,
-                              .stop = stop };
+                              .stop = stop, .round = round_begins };
     /* Rounds are bounded: a guest dirtying faster than the link stops
      * after max_rounds or once twice its RAM went out. */
     struct mig_limits lim = { .max_rounds = m->live ? 8 : 0, .small_pages = 64,
@@ -646,6 +688,10 @@ static void progress(struct mig_out *m, bool done)
     p.round = m->round;
     p.bytes_sent = m->bytes;
     p.dirty_pages = m->dirty;
+    p.round_bytes = m->round_bytes;
+    p.round_sent = m->bytes - m->round_base;
+    p.dirty_rate = m->dirty_rate;
+    p.expected_downtime_ns = m->expected_ns;
     pthread_mutex_unlock(&m->lock);
     uint64_t now = now_monotonic_ns();
     p.total_ns = now - m->t0;

@@ -20,7 +20,8 @@ static void on_progress(const Skiff__V1__Response *r, void *arg)
     struct skiff_migrate_progress o = {
         .round = p->round, .bytes_sent = p->bytes_sent, .dirty_pages = p->dirty_pages,
         .downtime_ns = p->downtime_ns, .total_ns = p->total_ns, .done = p->done,
-        .stream_ns = p->stream_ns,
+        .stream_ns = p->stream_ns, .round_bytes = p->round_bytes, .round_sent = p->round_sent,
+        .dirty_rate = p->dirty_rate, .expected_downtime_ns = p->expected_downtime_ns,
     };
     if (sink->out != NULL)
         *sink->out = o;

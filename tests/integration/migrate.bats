@@ -232,10 +232,20 @@ migrate_ticker() {
     [ "$status" -eq 0 ]
     # JSON lines: progress, then the report with at most 9 rounds.
     [[ "$output" == *'"event":"progress"'* ]]
+    printf '%s\n' "$output" | jq -e -c . >/dev/null
+    refute grep -q '^$' <(printf '%s\n' "$output")
     local done rounds
     done="$(printf '%s\n' "$output" | grep '"event":"done"')"
     rounds="$(echo "$done" | grep -o '"round":[0-9]*' | cut -d: -f2)"
     [ "$rounds" -ge 2 ] && [ "$rounds" -le 9 ]
+    # After the first round the guest's dirtying rate and the downtime a
+    # stop would cost are known, and each round says how far it got.
+    local later rate est
+    later="$(printf '%s\n' "$output" | grep '"event":"progress"' | grep -v '"round":1,' | head -n 1)"
+    rate="$(echo "$later" | grep -o '"dirty_rate":[0-9]*' | cut -d: -f2)"
+    est="$(echo "$later" | grep -o '"expected_downtime_ns":[0-9]*' | cut -d: -f2)"
+    [ "$rate" -gt 0 ] && [ "$est" -gt 0 ]
+    [[ "$output" == *'"round_bytes":'* ]] && [[ "$output" == *'"round_sent":'* ]]
     no_domains_on A
     local n
     wait_output B d1 '^pass [0-9]+ ok$'

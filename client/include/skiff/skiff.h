@@ -318,6 +318,10 @@ struct skiff_migrate_progress {
     uint64_t total_ns;
     bool done;                  /* the final report: the domain runs there */
     uint64_t stream_ns;         /* done: the stream's first byte to its last */
+    uint64_t round_bytes;       /* what this round sends (round 1: resident memory) */
+    uint64_t round_sent;        /* of which sent so far */
+    uint64_t dirty_rate;        /* pages dirtied per second during the last round */
+    uint64_t expected_downtime_ns;  /* the pause if the guest stopped now (estimate) */
 };
 typedef void skiff_migrate_cb(const struct skiff_migrate_progress *p, void *arg);
 /*
