@@ -557,7 +557,7 @@ static int run(struct mig_out *m)
                               .stable = !m->live || m->was_paused, .ctx = m, .fetch_dirty = fetch_dirty,
                               .stop = stop, .round = round_begins };
     /* Rounds are bounded: a guest dirtying faster than the link stops
-     * after max_rounds or once twice its RAM went out. */
+     * after max_rounds or once three times its RAM went out. */
     struct mig_limits lim = { .max_rounds = m->live ? 8 : 0, .small_pages = 64,
                               .max_factor = 3 };
     struct snap_writer w = { .sink = chunk_sink, .ctx = m };
