@@ -211,6 +211,7 @@ void domain_monitor_ready(struct domain *d, const Skiff__Monitor__V1__Stats *st)
             if (domain_commit(d) == 0)
                 domain_event(d, st->paused ? "paused" : "unpaused", "found on reconnect");
         }
+        migrate_recover_ready(d, st->paused);
     }
     if (d->start_call != NULL && d->restore != NULL) {
         restore_monitor_ready(d);   /* it answers the call when loaded */

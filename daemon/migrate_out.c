@@ -48,6 +48,7 @@
 #include "migrate_peer.h"
 #include "monitor.h"
 #include "rpc.h"
+#include "store.h"
 #include "tls.h"
 #include "util.h"
 #include "xsm.h"
@@ -104,6 +105,7 @@ struct mig_out {
     struct mig_stats st;
     int rc;
     char err[512];
+    int64_t record;              /* its row in the store (store_migration_*) */
     bool commit_answered;        /* the destination runs it */
     bool refused;                /* the destination answered with an error: not running there */
     /* the thread's connection */
@@ -582,6 +584,13 @@ static int run(struct mig_out *m)
     Skiff__V1__Request cr = SKIFF__V1__REQUEST__INIT;
     cr.op_case = SKIFF__V1__REQUEST__OP_MIGRATE_COMMIT;
     cr.migrate_commit = &e;
+    /* On record before it goes: a hostd that dies from here on must not
+     * take the domain for one that only ever ran here. */
+    rc = ask_loop(m, 'C');
+    if (rc < 0) {
+        snprintf(m->err, sizeof m->err, "cannot record the commit: %s", strerror(-rc));
+        return rc;
+    }
     pthread_mutex_lock(&m->lock);
     m->phase = PH_COMMIT_SENT;
     pthread_mutex_unlock(&m->lock);
@@ -713,10 +722,23 @@ static void progress(struct mig_out *m, bool done)
 
 static void start_thread(struct mig_out *m);
 
+/* How it ended, on record. */
+static void record_end(struct mig_out *m, int state, const char *detail)
+{
+    int rc = store_migration_set(m->h->store, m->record, state, now_realtime_ns(), detail);
+    if (rc < 0)
+        log_err("migration of %s: cannot record its end: %s", m->name, strerror(-rc));
+}
+
 static void finish(struct mig_out *m)
 {
     struct domain *d = mig_domain(m);
     if (m->rc == 0 && m->commit_answered) {
+        char what[200];
+        snprintf(what, sizeof what, "%llu bytes, %u rounds, %llu us down",
+                 (unsigned long long)m->st.bytes, m->st.rounds,
+                 (unsigned long long)((now_monotonic_ns() - m->stopped_at) / 1000));
+        record_end(m, STORE_MIG_DONE, what);
         m->resumed_at = now_monotonic_ns();
         progress(m, true);
         log_info("domain %s: migrated to %s:%u (%llu bytes, %u rounds)", m->name, m->host,
@@ -750,6 +772,8 @@ static void finish(struct mig_out *m)
         }
         log_warn("domain %s: migration to %s:%u failed: %s", m->name, m->host, m->port,
                  m->err);
+        record_end(m, committed ? STORE_MIG_UNKNOWN : STORE_MIG_FAILED,
+                   m->err[0] ? m->err : strerror(-m->rc));
         call_error(m->call, m->rc == -EACCES ? E(DENIED) : E(INTERNAL),
                    "migration of %s to %s:%u failed: %s; the domain %s", m->name, m->host,
                    m->port, m->err[0] ? m->err : strerror(-m->rc),
@@ -781,6 +805,10 @@ static void loop_cb(evutil_socket_t fd, short what, void *arg)
         rc = d == NULL ? -ESRCH : get_state(m, d);
         if (rc < 0)
             answer_thread(m, rc);
+        break;
+    case 'C':
+        answer_thread(m, store_migration_set(m->h->store, m->record, STORE_MIG_COMMITTING,
+                                             now_realtime_ns(), NULL));
         break;
     case 'E':
         pthread_join(m->th, NULL);
@@ -963,12 +991,24 @@ void rpc_migrate(struct call *call, const Skiff__V1__MigrateRequest *rq)
         call_error(call, E(INTERNAL), "out of memory");
         return;
     }
+    char peer[300];
+    snprintf(peer, sizeof peer, "%s:%u", m->host, m->port);
+    int rc = store_migration_begin(h->store, d->row.uuid, peer, m->was_paused,
+                                   now_realtime_ns(), &m->record);
+    if (rc < 0) {
+        m->call = NULL;
+        out_free(m);
+        call_error(call, E(INTERNAL), "cannot record the migration of %s: %s", d->row.name,
+                   strerror(-rc));
+        return;
+    }
     Skiff__Monitor__V1__MonitorRequest req = SKIFF__MONITOR__V1__MONITOR_REQUEST__INIT;
     Skiff__Monitor__V1__Empty e = SKIFF__MONITOR__V1__EMPTY__INIT;
     req.op_case = SKIFF__MONITOR__V1__MONITOR_REQUEST__OP_GET_MEMORY;
     req.get_memory = &e;
-    int rc = monitor_request(d->mon, &req, memory_cb, m);
+    rc = monitor_request(d->mon, &req, memory_cb, m);
     if (rc < 0) {
+        record_end(m, STORE_MIG_FAILED, "the monitor could not be reached");
         m->call = NULL;
         out_free(m);
         call_error(call, E(INTERNAL), "cannot reach the monitor of %s: %s", d->row.name,

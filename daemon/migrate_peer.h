@@ -17,6 +17,7 @@ struct call;
 struct conn;
 struct domain;
 struct evbuffer;
+struct hostd;
 
 void rpc_migrate(struct call *call, const Skiff__V1__MigrateRequest *rq);
 /* d is being migrated out: its state is the migration's until it ends
@@ -35,5 +36,9 @@ void migrate_in_monitor_ready(struct domain *d);
 void migrate_in_discard(struct domain *d);
 /* The peer's connection closes: drop what it sent. */
 void migrate_in_conn_gone(struct conn *c);
+/* Start-up: outgoing migrations that hostd's stop cut short
+ * (migrate_recover.c), each settled once its domain's monitor is ready. */
+void migrate_recover_load(struct hostd *h);
+void migrate_recover_ready(struct domain *d, bool paused);
 
 #endif

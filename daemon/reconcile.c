@@ -18,6 +18,7 @@
 #include "domain.h"
 #include "hostd.h"
 #include "log.h"
+#include "migrate_peer.h"
 #include "monitor.h"
 #include "util.h"
 
@@ -136,6 +137,7 @@ int domains_load(struct hostd *h)
         reconcile(h, loaded[i]);   /* may remove loaded[i] only */
     free(loaded);
     end_strays(h);
+    migrate_recover_load(h);
     return 0;
 }
 

@@ -78,7 +78,7 @@ static const char *const migrations[] = {
     "  state INTEGER NOT NULL,"
     "  detail TEXT"
     ");"
-    /* Live migrations: created now, used later. */
+    /* Live migrations (outgoing; see migration 4). */
     "CREATE TABLE migrations ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  domain_uuid TEXT NOT NULL,"
@@ -105,6 +105,10 @@ static const char *const migrations[] = {
     /* 3: the security label of what an event is about, so an events
      * stream shows each client only what the policy lets it see. */
     "ALTER TABLE events ADD COLUMN label TEXT;",
+    /* 4: outgoing migrations are recorded (store_migration_*): whether
+     * the domain was paused before, so a restarted hostd can settle one
+     * its death cut short. */
+    "ALTER TABLE migrations ADD COLUMN was_paused INTEGER NOT NULL DEFAULT 0;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -137,6 +141,10 @@ enum {
     Q_PLACE_SET,
     Q_PLACE_DELETE,
     Q_PLACE_GET,
+    Q_MIG_INSERT,
+    Q_MIG_SET,
+    Q_MIG_TRIM,
+    Q_MIG_OPEN,
     Q_COUNT
 };
 
@@ -176,6 +184,15 @@ static const char *const queries[Q_COUNT] = {
                     "ON CONFLICT(uuid) DO UPDATE SET nodes = ?2",
     [Q_PLACE_DELETE] = "DELETE FROM domain_placement WHERE uuid = ?1",
     [Q_PLACE_GET] = "SELECT nodes FROM domain_placement WHERE uuid = ?1",
+    [Q_MIG_INSERT] = "INSERT INTO migrations (domain_uuid, peer, state, started_ns, "
+                     "was_paused) VALUES (?1, ?2, 1, ?3, ?4)",
+    [Q_MIG_SET] = "UPDATE migrations SET state = ?2, finished_ns = ?3, detail = ?4 "
+                  "WHERE id = ?1",
+    /* The history kept: the last MIG_KEEP ended ones. */
+    [Q_MIG_TRIM] = "DELETE FROM migrations WHERE state >= 3 AND id <= "
+                   "(SELECT max(id) FROM migrations) - ?1",
+    [Q_MIG_OPEN] = "SELECT id, domain_uuid, peer, state, was_paused FROM migrations "
+                   "WHERE state IN (1, 2) ORDER BY id",
 };
 
 struct store {
@@ -1036,4 +1053,113 @@ int store_placement_get(struct store *st, const char *uuid, char **nodes)
         err = store_err(st, rc, "reading a placement");
     q_done(s);
     return err;
+}
+
+/* ---- outgoing migrations ---- */
+
+#define MIG_KEEP 1000
+
+int store_migration_begin(struct store *st, const char *uuid, const char *peer,
+                          bool was_paused, uint64_t now_ns, int64_t *id)
+{
+    if (!uuid_ok(uuid) || !peer)
+        return -EINVAL;
+    sqlite3_stmt *s = st->q[Q_MIG_INSERT];
+    int rc = bind_text(s, 1, uuid);
+    if (rc == SQLITE_OK) rc = bind_text(s, 2, peer);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(s, 3, (sqlite3_int64)now_ns);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int(s, 4, was_paused);
+    if (rc != SQLITE_OK) {
+        q_done(s);
+        return store_err(st, rc, "binding a migration");
+    }
+    int err = q_exec(st, Q_MIG_INSERT, "recording a migration");
+    if (err == 0)
+        *id = sqlite3_last_insert_rowid(st->db);
+    return err;
+}
+
+int store_migration_set(struct store *st, int64_t id, int state, uint64_t now_ns,
+                        const char *detail)
+{
+    bool own;
+    int err = tx_enter(st, &own);
+    if (err)
+        return err;
+    sqlite3_stmt *s = st->q[Q_MIG_SET];
+    int rc = sqlite3_bind_int64(s, 1, id);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int(s, 2, state);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(s, 3, (sqlite3_int64)now_ns);
+    if (rc == SQLITE_OK) rc = bind_text(s, 4, detail);
+    if (rc != SQLITE_OK) {
+        q_done(s);
+        err = store_err(st, rc, "binding a migration");
+    } else {
+        err = q_exec(st, Q_MIG_SET, "updating a migration");
+    }
+    if (!err && sqlite3_changes(st->db) == 0)
+        err = -ENOENT;
+    if (!err && state >= STORE_MIG_DONE) {
+        s = st->q[Q_MIG_TRIM];
+        rc = sqlite3_bind_int64(s, 1, MIG_KEEP);
+        if (rc != SQLITE_OK) {
+            q_done(s);
+            err = store_err(st, rc, "binding a migration trim");
+        } else {
+            err = q_exec(st, Q_MIG_TRIM, "trimming migrations");
+        }
+    }
+    return tx_leave(st, own, err);
+}
+
+void store_migration_clear(struct store_migration *m)
+{
+    free(m->peer);
+    m->peer = NULL;
+}
+
+int store_migrations_open(struct store *st, struct store_migration **out, size_t *n)
+{
+    sqlite3_stmt *s = st->q[Q_MIG_OPEN];
+    struct store_migration *v = NULL;
+    size_t cnt = 0, cap = 0;
+    int rc, err = 0;
+
+    *out = NULL;
+    *n = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            size_t ncap = cap ? cap * 2 : 4;
+            struct store_migration *nv = realloc(v, ncap * sizeof(*nv));
+            if (!nv) {
+                err = -ENOMEM;
+                break;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        struct store_migration *m = &v[cnt];
+        memset(m, 0, sizeof(*m));
+        m->id = sqlite3_column_int64(s, 0);
+        const unsigned char *u = sqlite3_column_text(s, 1);
+        snprintf(m->uuid, sizeof m->uuid, "%s", u ? (const char *)u : "");
+        m->peer = dup_col(s, 2, &err);
+        m->state = sqlite3_column_int(s, 3);
+        m->was_paused = sqlite3_column_int(s, 4) != 0;
+        cnt++;
+        if (err)
+            break;
+    }
+    if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        err = store_err(st, rc, "listing migrations");
+    q_done(s);
+    if (err) {
+        for (size_t i = 0; i < cnt; i++)
+            store_migration_clear(&v[i]);
+        free(v);
+        return err;
+    }
+    *out = v;
+    *n = cnt;
+    return 0;
 }

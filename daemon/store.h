@@ -104,4 +104,32 @@ int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
+/*
+ * Outgoing migrations: a row from the start (STREAMING), COMMITTING
+ * written before the commit goes out, then how it ended. A hostd that
+ * starts with rows still STREAMING or COMMITTING died during them
+ * (migrate_recover.c). The last 1000 ended ones are kept.
+ */
+enum {
+    STORE_MIG_STREAMING = 1,
+    STORE_MIG_COMMITTING = 2,
+    STORE_MIG_DONE = 3,         /* the destination runs it; gone here */
+    STORE_MIG_FAILED = 4,       /* before the commit: it stayed here */
+    STORE_MIG_UNKNOWN = 5,      /* the commit went out, no answer came */
+};
+struct store_migration {
+    int64_t id;
+    char uuid[37];
+    char *peer;               /* "HOST:PORT"; owned */
+    int state;
+    bool was_paused;
+};
+void store_migration_clear(struct store_migration *m);
+int store_migration_begin(struct store *st, const char *uuid, const char *peer,
+                          bool was_paused, uint64_t now_ns, int64_t *id);
+int store_migration_set(struct store *st, int64_t id, int state, uint64_t now_ns,
+                        const char *detail);
+/* The rows still STREAMING or COMMITTING, oldest first. */
+int store_migrations_open(struct store *st, struct store_migration **out, size_t *n);
+
 #endif

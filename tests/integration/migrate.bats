@@ -673,3 +673,86 @@ state_on() {
         refute grep -q BAD <(console A d1)
     fi
 }
+
+# migrate_to_fake ARGS...: skiff migrate ARGS t1 to the fake destination,
+# in the background, once that has accepted it.
+migrate_to_fake() {
+    timeout 120s "$SKIFF_CLI" -c "unix://$A_STATE/hostd.sock" migrate "$@" t1 \
+        "127.0.0.1:$FAKE_PORT" >"$TMP/mig.out" 2>&1 &
+    MIG_CLI=$!
+    local i
+    for i in $(seq 1 600); do
+        grep -q "migration accepted" "$TMP/fake.err" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# migration_state_on_A: the state of A's last recorded migration.
+migration_state_on_A() {
+    sqlite3 "$A_STATE/hostd.db" "select state from migrations order by id desc limit 1"
+}
+
+@test "hostd killed before the commit: restarted, it resumes the domain the migration paused" {
+    MIG_TIMEOUT=60000 start_host A
+    dirty_on_A
+    fake_dest stall
+    # Not live: paused first, then a stream longer than the sockets hold.
+    migrate_to_fake
+    sleep 0.5
+    [ "$(migration_state_on_A)" = 1 ]
+    kill -9 "$A_PID"
+    wait "$A_PID" 2>/dev/null || true
+    run wait "$MIG_CLI"
+    restart_a
+    local i
+    for i in $(seq 1 100); do
+        [ "$(migration_state_on_A)" = 4 ] && break
+        sleep 0.1
+    done
+    [ "$(migration_state_on_A)" = 4 ]
+    grep -q "ended with hostd before the commit; it runs on here" "$A_STATE/hostd.out"
+    for i in $(seq 1 100); do
+        [ "$(state_on A t1)" = running ] && break
+        sleep 0.1
+    done
+    dirty_kept_on_A
+}
+
+@test "hostd killed after the commit went out: restarted, it keeps the domain paused, said so" {
+    MIG_TIMEOUT=60000 start_host A
+    on A create "$(cfg t1 "$SKIFF_EXAMPLES/ticker.hvt")"
+    [ "$status" -eq 0 ]
+    wait_output A t1 '^tick 3$'
+    fake_dest stall
+    # Small enough for the sockets' buffers: the commit goes out and waits.
+    migrate_to_fake
+    local i
+    for i in $(seq 1 200); do
+        [ "$(migration_state_on_A)" = 2 ] && break
+        sleep 0.05
+    done
+    [ "$(migration_state_on_A)" = 2 ]
+    kill -9 "$A_PID"
+    wait "$A_PID" 2>/dev/null || true
+    run wait "$MIG_CLI"
+    restart_a
+    for i in $(seq 1 100); do
+        [ "$(migration_state_on_A)" = 5 ] && break
+        sleep 0.1
+    done
+    [ "$(migration_state_on_A)" = 5 ]
+    [ "$(state_on A t1)" = paused ]
+    grep -q "hostd stopped after committing its migration" "$A_STATE/hostd.out"
+    run sqlite3 "$A_STATE/hostd.db" "select count(*) from events where detail like '%outcome unknown%'"
+    [ "$output" = 1 ]
+    # Its vCPU stays parked: no tick comes.
+    local n
+    n="$(last_tick A t1)"
+    sleep 1.5
+    [ "$(last_tick A t1)" = "$n" ]
+    # The operator, sure it does not run there, resumes it.
+    on A unpause t1
+    [ "$status" -eq 0 ]
+    still_ticking A t1
+}

@@ -25,7 +25,7 @@
 #include "daemon/store.h"
 
 /* The schema version this code creates: bump with each new migration. */
-#define CURRENT_SCHEMA 3
+#define CURRENT_SCHEMA 4
 #define EVENT_LIMIT 10000
 
 struct fixture {
@@ -736,6 +736,71 @@ static void pools_and_placement(void **state)
     store_close(st);
 }
 
+/* Rows in table of the database file, read past store.c. */
+static int64_t count_rows(struct fixture *f, const char *table)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    char sql[128];
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
+}
+
+/* Outgoing migrations: the open ones survive a reopen (a hostd that
+ * died during them finds them), ended ones do not show, and the history
+ * is bounded. */
+static void migrations(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f);
+    struct store_migration *m;
+    size_t n;
+    int64_t a, b, c;
+    const char *u1 = "11111111-1111-4111-8111-111111111111";
+    const char *u2 = "22222222-2222-4222-8222-222222222222";
+
+    assert_int_equal(store_migration_begin(st, u1, "h1:7443", false, 1, &a), 0);
+    assert_int_equal(store_migration_begin(st, u2, "h2:7443", true, 2, &b), 0);
+    assert_int_equal(store_migration_begin(st, u1, "h3:7443", false, 3, &c), 0);
+    assert_int_equal(store_migration_set(st, b, STORE_MIG_COMMITTING, 4, NULL), 0);
+    assert_int_equal(store_migration_set(st, c, STORE_MIG_DONE, 5, "moved"), 0);
+    assert_int_equal(store_migration_set(st, c + 100, STORE_MIG_FAILED, 6, NULL), -ENOENT);
+    assert_int_equal(store_migration_begin(st, "bad", "h", false, 7, &c), -EINVAL);
+    store_close(st);
+    st = open_ok(f);
+    assert_int_equal(store_migrations_open(st, &m, &n), 0);
+    assert_int_equal(n, 2);
+    assert_true(m[0].id == a && m[1].id == b);
+    assert_string_equal(m[0].uuid, u1);
+    assert_string_equal(m[0].peer, "h1:7443");
+    assert_int_equal(m[0].state, STORE_MIG_STREAMING);
+    assert_false(m[0].was_paused);
+    assert_int_equal(m[1].state, STORE_MIG_COMMITTING);
+    assert_true(m[1].was_paused);
+    for (size_t i = 0; i < n; i++)
+        store_migration_clear(&m[i]);
+    free(m);
+    assert_int_equal(store_migration_set(st, a, STORE_MIG_FAILED, 8, "cut"), 0);
+    assert_int_equal(store_migration_set(st, b, STORE_MIG_UNKNOWN, 9, NULL), 0);
+    assert_int_equal(store_migrations_open(st, &m, &n), 0);
+    assert_int_equal(n, 0);
+    free(m);
+    /* Bounded: ended rows beyond the last 1000 go. */
+    for (int i = 0; i < 1100; i++) {
+        assert_int_equal(store_migration_begin(st, u1, "h", false, 10, &c), 0);
+        assert_int_equal(store_migration_set(st, c, STORE_MIG_DONE, 11, NULL), 0);
+    }
+    int64_t rows = count_rows(f, "migrations");
+    assert_true(rows <= 1001 && rows >= 1000);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -754,6 +819,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(durable_across_crash, setup, teardown),
         cmocka_unit_test_setup_teardown(update_rate, setup, teardown),
         cmocka_unit_test_setup_teardown(pools_and_placement, setup, teardown),
+        cmocka_unit_test_setup_teardown(migrations, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
