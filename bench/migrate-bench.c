@@ -19,6 +19,7 @@
  *     migrated live: total, downtime, rounds and bytes sent / total time
  *     (its vCPU competes with the stream for this machine's two CPUs).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,16 @@ static double now_ns(void)
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+/* The first line of the file at path into buf; false if there is none. */
+static bool first_line(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    bool ok = f != NULL && fgets(buf, (int)size, f) != NULL;
+    if (f != NULL)
+        fclose(f);
+    return ok;
+}
+
 struct host {
     struct bench_hostd h;
     struct skiff_conn *c;
@@ -58,12 +69,7 @@ static int start_host(const char *hostd, const char *hv, const char *pki, struct
         return -1;
     char path[sizeof o->h.state + 16], line[128];
     snprintf(path, sizeof path, "%s/tls.ports", o->h.state);
-    FILE *f = fopen(path, "r");
-    char *colon = NULL;
-    if (f != NULL && fgets(line, sizeof line, f) != NULL)
-        colon = strrchr(line, ':');
-    if (f != NULL)
-        fclose(f);
+    char *colon = first_line(path, line, sizeof line) ? strrchr(line, ':') : NULL;
     if (colon == NULL) {
         fprintf(stderr, "migrate-bench: cannot read %s\n", path);
         return -1;
@@ -116,12 +122,7 @@ static double cpu_ms(pid_t pid)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    char *p = NULL;
-    if (f != NULL && fgets(buf, sizeof buf, f) != NULL)
-        p = strrchr(buf, ')');
-    if (f != NULL)
-        fclose(f);
+    char *p = first_line(path, buf, sizeof buf) ? strrchr(buf, ')') : NULL;
     unsigned long ut = 0, st = 0;
     if (p == NULL ||
         sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)

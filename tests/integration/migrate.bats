@@ -693,6 +693,24 @@ migration_state_on_A() {
     sqlite3 "$A_STATE/hostd.db" "select state from migrations order by id desc limit 1"
 }
 
+# until_migration_state_on_A N: wait for it to be N (10 s at most).
+until_migration_state_on_A() {
+    local i
+    for i in $(seq 1 200); do
+        [ "$(migration_state_on_A)" = "$1" ] && return 0
+        sleep 0.05
+    done
+    [ "$(migration_state_on_A)" = "$1" ]
+}
+
+# kill_and_restart_a: hostd A killed mid-migration, then started again.
+kill_and_restart_a() {
+    kill -9 "$A_PID"
+    wait "$A_PID" 2>/dev/null || true
+    run wait "$MIG_CLI"
+    restart_a
+}
+
 @test "hostd killed before the commit: restarted, it resumes the domain the migration paused" {
     MIG_TIMEOUT=60000 start_host A
     dirty_on_A
@@ -701,17 +719,10 @@ migration_state_on_A() {
     migrate_to_fake
     sleep 0.5
     [ "$(migration_state_on_A)" = 1 ]
-    kill -9 "$A_PID"
-    wait "$A_PID" 2>/dev/null || true
-    run wait "$MIG_CLI"
-    restart_a
-    local i
-    for i in $(seq 1 100); do
-        [ "$(migration_state_on_A)" = 4 ] && break
-        sleep 0.1
-    done
-    [ "$(migration_state_on_A)" = 4 ]
+    kill_and_restart_a
+    until_migration_state_on_A 4
     grep -q "ended with hostd before the commit; it runs on here" "$A_STATE/hostd.out"
+    local i
     for i in $(seq 1 100); do
         [ "$(state_on A t1)" = running ] && break
         sleep 0.1
@@ -727,21 +738,9 @@ migration_state_on_A() {
     fake_dest stall
     # Small enough for the sockets' buffers: the commit goes out and waits.
     migrate_to_fake
-    local i
-    for i in $(seq 1 200); do
-        [ "$(migration_state_on_A)" = 2 ] && break
-        sleep 0.05
-    done
-    [ "$(migration_state_on_A)" = 2 ]
-    kill -9 "$A_PID"
-    wait "$A_PID" 2>/dev/null || true
-    run wait "$MIG_CLI"
-    restart_a
-    for i in $(seq 1 100); do
-        [ "$(migration_state_on_A)" = 5 ] && break
-        sleep 0.1
-    done
-    [ "$(migration_state_on_A)" = 5 ]
+    until_migration_state_on_A 2
+    kill_and_restart_a
+    until_migration_state_on_A 5
     [ "$(state_on A t1)" = paused ]
     grep -q "hostd stopped after committing its migration" "$A_STATE/hostd.out"
     run sqlite3 "$A_STATE/hostd.db" "select count(*) from events where detail like '%outcome unknown%'"
