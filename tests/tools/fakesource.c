@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,12 +159,14 @@ static SSL *connect_to(SSL_CTX *ctx, unsigned port)
                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
         perror("fakesource: connect");
+        if (fd >= 0)
+            close(fd);
         return NULL;
     }
     SSL *ssl = SSL_new(ctx);
     if (ssl == NULL || SSL_set_fd(ssl, fd) != 1 || skiff_tls_handshake(ssl, 30000) < 0) {
         fprintf(stderr, "fakesource: no TLS\n");
-        return NULL;
+        goto fail;
     }
     Skiff__V1__Hello hello = SKIFF__V1__HELLO__INIT;
     hello.version = SKIFF__V1__PROTOCOL_VERSION__PROTOCOL_V1;
@@ -176,10 +179,14 @@ static SSL *connect_to(SSL_CTX *ctx, unsigned port)
     if (skiff_tls_frame_send(ssl, &cm.base) < 0 ||
         skiff_tls_frame_recv(ssl, SKIFF_FRAME_MAX, &body, &len) < 0) {
         fprintf(stderr, "fakesource: no Hello reply\n");
-        return NULL;
+        goto fail;
     }
     free(body);
     return ssl;
+fail:
+    SSL_free(ssl);
+    close(fd);
+    return NULL;
 }
 
 int main(int argc, char **argv)
@@ -189,26 +196,28 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *mode = argv[6];
+    bool hangup = strcmp(mode, "hangup") == 0;
     char err[512];
+    int rc = 1;
+    struct stream s = { 0 };
+    SSL *ssl = NULL;
     SSL_CTX *ctx = skiff_tls_ctx_new(SKIFF_TLS_CLIENT, argv[1], argv[2], argv[3], err,
                                      sizeof err);
     if (ctx == NULL) {
         fprintf(stderr, "fakesource: %s\n", err);
         return 1;
     }
-    SSL *ssl = connect_to(ctx, (unsigned)atoi(argv[4]));
-    if (ssl == NULL)
-        return 1;
+    if ((ssl = connect_to(ctx, (unsigned)atoi(argv[4]))) == NULL)
+        goto out;
     Skiff__V1__DomainConfig cfg = SKIFF__V1__DOMAIN_CONFIG__INIT;
     cfg.name = (char *)"fake1";
     cfg.uuid = (char *)"5a1e0000-0000-4000-8000-00000000fa1e";
     cfg.kernel = argv[5];
     cfg.memory_mb = MEM >> 20;
     cfg.vcpus = 1;
-    struct stream s = { 0 };
     if (build(&cfg, &s) < 0) {
         fprintf(stderr, "fakesource: cannot build the stream\n");
-        return 1;
+        goto out;
     }
     Skiff__V1__MigrateIn in = SKIFF__V1__MIGRATE_IN__INIT;
     in.config = &cfg;
@@ -218,7 +227,7 @@ int main(int argc, char **argv)
     rq.migrate_in = &in;
     if (request(ssl, &rq) < 0 || answer(ssl) != 0) {
         fprintf(stderr, "fakesource: MigrateIn not accepted\n");
-        return 1;
+        goto out;
     }
     fprintf(stderr, "fakesource: migration accepted, sending %zu bytes (%s)\n", s.len, mode);
     size_t n = s.len;
@@ -228,18 +237,25 @@ int main(int argc, char **argv)
         n = s.len / 2;
     if (send_data(ssl, s.p, n) < 0) {
         fprintf(stderr, "fakesource: the destination hung up mid-stream\n");
-        return strcmp(mode, "hangup") == 0 ? 0 : 1;
+        rc = hangup ? 0 : 1;
+        goto out;
     }
-    if (strcmp(mode, "hangup") == 0)
-        return 0;                   /* exit closes the connection */
+    if (hangup) {
+        rc = 0;                     /* closing the connection is the test */
+        goto out;
+    }
     Skiff__V1__Empty e = SKIFF__V1__EMPTY__INIT;
     Skiff__V1__Request cr = SKIFF__V1__REQUEST__INIT;
     cr.op_case = SKIFF__V1__REQUEST__OP_MIGRATE_COMMIT;
     cr.migrate_commit = &e;
     request(ssl, &cr);              /* it may have refused and closed already */
-    int rc = answer(ssl);
+    rc = answer(ssl) == 1 ? 0 : 1;
+out:
     free(s.p);
-    SSL_free(ssl);
+    if (ssl != NULL) {
+        close(SSL_get_fd(ssl));
+        SSL_free(ssl);
+    }
     SSL_CTX_free(ctx);
-    return rc == 1 ? 0 : 1;
+    return rc;
 }
