@@ -117,6 +117,9 @@ int domain_start(struct domain *d, bool paused, struct call *call);
 /* Stop now; reason is recorded. Destroy applies no on_* action; restart
  * starts it again (reboot of a guest without control events). */
 void domain_destroy(struct domain *d, const char *reason);
+/* hostd is quitting: a destroy still under way is finished with SIGKILL,
+ * so no destroyed domain outlives it (other monitors keep running). */
+void domains_end_destroys(struct hostd *h);
 void domain_restart(struct domain *d, const char *reason);
 /* Shutdown requested: destroy when ms pass first. */
 /* Reply to call with the domain's current DomainInfo. */

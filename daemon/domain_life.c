@@ -442,6 +442,16 @@ void domain_destroy(struct domain *d, const char *reason)
     stop_now(d, STOP_DESTROY, reason);
 }
 
+void domains_end_destroys(struct hostd *h)
+{
+    struct list *p, *t;
+    list_for_each_safe(p, t, &h->domains.all) {
+        struct domain *d = list_entry(p, struct domain, link);
+        if (d->intent == STOP_DESTROY && d->mon != NULL)
+            monitor_kill(d->mon, SIGKILL);
+    }
+}
+
 void domain_restart(struct domain *d, const char *reason)
 {
     stop_now(d, STOP_RESTART, reason);

@@ -427,6 +427,7 @@ static void cleanup(struct hostd *h)
     metrics_stop(h);
     console_log_stop(h);
     conn_close_all(h);
+    domains_end_destroys(h);
     monitor_disconnect_all(h);
     domtab_free(h);
     cgroup_fini(&h->cgroup);

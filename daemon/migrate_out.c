@@ -738,20 +738,26 @@ static void finish(struct mig_out *m)
         snprintf(what, sizeof what, "%llu bytes, %u rounds, %llu us down",
                  (unsigned long long)m->st.bytes, m->st.rounds,
                  (unsigned long long)((now_monotonic_ns() - m->stopped_at) / 1000));
-        record_end(m, STORE_MIG_DONE, what);
         m->resumed_at = now_monotonic_ns();
         progress(m, true);
         log_info("domain %s: migrated to %s:%u (%llu bytes, %u rounds)", m->name, m->host,
                  m->port, (unsigned long long)m->st.bytes, m->st.rounds);
+        /* It runs on the destination now: gone from here at once, its row
+         * and the migration's end in one transaction and its monitor
+         * killed, so that no restart of this hostd can bring it back. */
+        bool tx = store_begin(m->h->store) == 0;
+        record_end(m, STORE_MIG_DONE, what);
         if (d != NULL) {
             char why[400];
             snprintf(why, sizeof why, "to %s:%u", m->host, m->port);
             domain_event(d, "migrated-out", why);
-            /* It runs on the destination now: forget it here. */
-            d->row.persistent = false;
-            snprintf(why, sizeof why, "migrated to %s:%u", m->host, m->port);
-            domain_destroy(d, why);
+            struct hostd *h = d->h;
+            if (domain_forget(d) < 0)
+                domain_destroy(d, "migrated out");
+            hostd_status_changed(h);
         }
+        if (tx && store_commit(m->h->store) < 0)
+            log_err("domain %s: cannot record that it left", m->name);
         call_reply_ok(m->call);
     } else {
         /* After the commit went out, only a clear refusal says the
