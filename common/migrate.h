@@ -55,6 +55,9 @@ int mig_send(struct snap_writer *w, const Skiff__Snapshot__V1__Header *header,
              const Skiff__Snapshot__V1__Devices *devices, const struct mig_source *src,
              const struct mig_limits *lim, struct mig_stats *st);
 
+/* How many bits of the len-byte page map are set: its pages. */
+uint64_t mig_map_pages(const uint8_t *map, size_t len);
+
 /* The pages memfd (size bytes) holds, one bit each, from its allocated
  * extents: malloc'd into *map (*len bytes). */
 int mig_resident_map(int memfd, uint64_t size, uint8_t **map, size_t *len);

@@ -78,7 +78,7 @@ static int send_dirty(struct snap_writer *w, const struct mig_source *src, uint8
     return 0;
 }
 
-static uint64_t count_bits(const uint8_t *map, size_t len)
+uint64_t mig_map_pages(const uint8_t *map, size_t len)
 {
     uint64_t n = 0;
     for (size_t i = 0; i < len; i++)
@@ -118,7 +118,7 @@ int mig_send(struct snap_writer *w, const Skiff__Snapshot__V1__Header *header,
         rc = src->fetch_dirty(src->ctx, &map, &len);
         if (rc < 0)
             break;
-        uint64_t sent, dirty = count_bits(map, len);
+        uint64_t sent, dirty = mig_map_pages(map, len);
         if (dirty <= lim->small_pages) {
             pending = true;     /* small enough: it goes while stopped */
             break;

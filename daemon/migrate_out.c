@@ -381,9 +381,7 @@ static int fetch_dirty(void *ctx, const uint8_t **bitmap, size_t *len)
     pthread_mutex_lock(&m->lock);
     *bitmap = m->bitmap;
     *len = m->bitmap_len;
-    uint64_t n = 0;
-    for (size_t i = 0; i < m->bitmap_len; i++)
-        n += (uint64_t)__builtin_popcount(m->bitmap[i]);
+    uint64_t n = mig_map_pages(m->bitmap, m->bitmap_len);
     m->dirty = n;
     /* The round that ended: how fast the guest wrote, how fast it went
      * out, and so how long a stop now would take. */
@@ -529,8 +527,7 @@ static int run(struct mig_out *m)
     if (mig_resident_map(m->memfd, m->size, &resident, &resident_len) == 0) {
         in.resident.data = resident;
         in.resident.len = resident_len;
-        for (size_t i = 0; i < resident_len; i++)
-            m->resident += (uint64_t)__builtin_popcount(resident[i]) * SNAP_PAGE;
+        m->resident = mig_map_pages(resident, resident_len) * SNAP_PAGE;
     }
 
     Skiff__V1__Request rq = SKIFF__V1__REQUEST__INIT;

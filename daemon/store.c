@@ -308,6 +308,20 @@ static int tx_leave(struct store *st, bool own, int err)
     return err;
 }
 
+/* A list being read (v, *cap rows of size bytes) with room for the row
+ * at index len: v, or v grown by doubling from first rows; NULL if out of
+ * memory (v is left as it was). */
+static void *room_for(void *v, size_t *cap, size_t len, size_t size, size_t first)
+{
+    if (len < *cap)
+        return v;
+    size_t ncap = *cap ? *cap * 2 : first;
+    void *nv = realloc(v, ncap * size);
+    if (nv)
+        *cap = ncap;
+    return nv;
+}
+
 static char *dup_col(sqlite3_stmt *s, int col, int *err)
 {
     const unsigned char *t = sqlite3_column_text(s, col);
@@ -744,16 +758,12 @@ int store_domain_list(struct store *st, struct store_domain **out, size_t *n)
     *out = NULL;
     *n = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            struct store_domain *nv = realloc(v, ncap * sizeof(*v));
-            if (!nv) {
-                err = -ENOMEM;
-                break;
-            }
-            v = nv;
-            cap = ncap;
+        void *nv = room_for(v, &cap, len, sizeof(*v), 16);
+        if (!nv) {
+            err = -ENOMEM;
+            break;
         }
+        v = nv;
         if ((err = domain_row(s, &v[len])))
             break;
         len++;
@@ -877,16 +887,12 @@ int store_events_since(struct store *st, uint64_t since, size_t max,
     while (rc == SQLITE_OK || rc == SQLITE_ROW) {
         if ((rc = sqlite3_step(s)) != SQLITE_ROW)
             break;
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            struct store_event *nv = realloc(v, ncap * sizeof(*v));
-            if (!nv) {
-                err = -ENOMEM;
-                break;
-            }
-            v = nv;
-            cap = ncap;
+        void *nv = room_for(v, &cap, len, sizeof(*v), 64);
+        if (!nv) {
+            err = -ENOMEM;
+            break;
         }
+        v = nv;
         struct store_event *e = &v[len];
         memset(e, 0, sizeof(*e));
         e->seq = (uint64_t)sqlite3_column_int64(s, 0);
@@ -983,16 +989,12 @@ int store_pool_list(struct store *st, struct store_pool **out, size_t *n)
     *out = NULL;
     *n = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            struct store_pool *nv = realloc(v, ncap * sizeof(*nv));
-            if (!nv) {
-                err = -ENOMEM;
-                break;
-            }
-            v = nv;
-            cap = ncap;
+        void *nv = room_for(v, &cap, cnt, sizeof(*v), 8);
+        if (!nv) {
+            err = -ENOMEM;
+            break;
         }
+        v = nv;
         struct store_pool *p = &v[cnt];
         memset(p, 0, sizeof(*p));
         p->name = dup_col(s, 0, &err);
@@ -1128,16 +1130,12 @@ int store_migrations_open(struct store *st, struct store_migration **out, size_t
     *out = NULL;
     *n = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            size_t ncap = cap ? cap * 2 : 4;
-            struct store_migration *nv = realloc(v, ncap * sizeof(*nv));
-            if (!nv) {
-                err = -ENOMEM;
-                break;
-            }
-            v = nv;
-            cap = ncap;
+        void *nv = room_for(v, &cap, cnt, sizeof(*v), 4);
+        if (!nv) {
+            err = -ENOMEM;
+            break;
         }
+        v = nv;
         struct store_migration *m = &v[cnt];
         memset(m, 0, sizeof(*m));
         m->id = sqlite3_column_int64(s, 0);
