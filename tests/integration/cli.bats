@@ -23,8 +23,8 @@ teardown() {
     local d
     if [ -n "${HOSTD_PID:-}" ]; then
         for d in "${CREATED[@]}"; do
-            timeout 10s "$SKIFF_CLI" destroy "$d" >/dev/null 2>&1 || true
-            timeout 10s "$SKIFF_CLI" undefine "$d" >/dev/null 2>&1 || true
+            timeout -k 10s 10s "$SKIFF_CLI" destroy "$d" >/dev/null 2>&1 || true
+            timeout -k 10s 10s "$SKIFF_CLI" undefine "$d" >/dev/null 2>&1 || true
         done
     fi
     hostd_teardown
@@ -39,7 +39,7 @@ start_hostd() {
 
 # skiff ARGS...: the CLI with a time limit; stdin is never a terminal.
 skiff() {
-    run timeout 60s "$SKIFF_CLI" "$@" </dev/null
+    run timeout -k 10s 60s "$SKIFF_CLI" "$@" </dev/null
 }
 
 # ticker_cfg NAME [KEY=VALUE...]: write $TMP/NAME.cfg for the ticker.
@@ -386,7 +386,7 @@ list_line() {
     skiff create -p "$TMP/talk.cfg"
     [ "$status" -eq 0 ]
     wait_state talk paused
-    timeout 60s "$SKIFF_CLI" console talk </dev/null >"$TMP/console.out" 2>"$TMP/console.err" &
+    timeout -k 10s 60s "$SKIFF_CLI" console talk </dev/null >"$TMP/console.out" 2>"$TMP/console.err" &
     local cpid=$!
     sleep 0.5
     skiff unpause talk
@@ -412,9 +412,9 @@ list_line() {
     [ "$status" -eq 0 ]
     wait_state hist running
     sleep 1
-    timeout 2s "$SKIFF_CLI" console hist </dev/null >"$TMP/with.out" 2>&1 || true
+    timeout -k 10s 2s "$SKIFF_CLI" console hist </dev/null >"$TMP/with.out" 2>&1 || true
     grep -qx "tick 1" "$TMP/with.out"
-    timeout 2s "$SKIFF_CLI" console --no-history hist </dev/null >"$TMP/without.out" 2>&1 || true
+    timeout -k 10s 2s "$SKIFF_CLI" console --no-history hist </dev/null >"$TMP/without.out" 2>&1 || true
     refute grep -qx "tick 1" "$TMP/without.out"
     grep -q "^tick " "$TMP/without.out"
     skiff destroy hist
@@ -430,7 +430,7 @@ list_line() {
     wait_state tty running
     # Attach on a pty, wait for output, type Ctrl-C (must reach the guest,
     # not kill skiff: raw mode) and then Ctrl-].
-    run timeout 60s python3 -c '
+    run timeout -k 10s 60s python3 -c '
 import os, pty, select, sys, time
 pid, fd = pty.fork()
 if pid == 0:
@@ -497,7 +497,7 @@ print("\nEXIT", os.WEXITSTATUS(st) if os.WIFEXITED(st) else -os.WTERMSIG(st))
     require_kvm
     start_hostd
     ticker_cfg live
-    timeout 60s "$SKIFF_CLI" events --json -t 5 </dev/null >"$TMP/events.out" 2>&1 &
+    timeout -k 10s 60s "$SKIFF_CLI" events --json -t 5 </dev/null >"$TMP/events.out" 2>&1 &
     local epid=$!
     sleep 0.5
     skiff create "$TMP/live.cfg"
@@ -537,7 +537,7 @@ print("\nEXIT", os.WEXITSTATUS(st) if os.WIFEXITED(st) else -os.WTERMSIG(st))
     skiff create "$TMP/gone.cfg"
     [ "$status" -eq 0 ]
     wait_state gone running
-    timeout 60s "$SKIFF_CLI" console gone </dev/null >"$TMP/c.out" 2>"$TMP/c.err" &
+    timeout -k 10s 60s "$SKIFF_CLI" console gone </dev/null >"$TMP/c.out" 2>"$TMP/c.err" &
     local cpid=$!
     wait_for_text "$TMP/c.out" "tick" 20
     hostd_stop TERM

@@ -22,8 +22,8 @@ teardown() {
     if [ -n "${HOSTD_PID:-}" ]; then
         local d
         for d in ticker idle; do
-            timeout 10s "$SKIFF_CLI" -c "unix://$SOCK" destroy "$d" >/dev/null 2>&1 || true
-            timeout 10s "$SKIFF_CLI" -c "unix://$SOCK" undefine "$d" >/dev/null 2>&1 || true
+            timeout -k 10s 10s "$SKIFF_CLI" -c "unix://$SOCK" destroy "$d" >/dev/null 2>&1 || true
+            timeout -k 10s 10s "$SKIFF_CLI" -c "unix://$SOCK" undefine "$d" >/dev/null 2>&1 || true
         done
     fi
     hostd_teardown
@@ -34,7 +34,7 @@ teardown() {
 # (the last word is the one being completed; "" for a fresh word), one a
 # line and sorted, in $output. Word 0 is the skiff under test.
 complete_words() {
-    run timeout 60s bash -c '
+    run timeout -k 10s 60s bash -c '
         source "$1" || exit 1
         shift
         COMP_WORDS=("$@")

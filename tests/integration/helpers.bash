@@ -86,7 +86,7 @@ net_teardown() {
 hv_start_in_netns() {
     local out="$1"
     shift
-    ip netns exec "$NETNS" timeout 60s "$SKIFF_HV" "$@" >"$out" 2>&1 3>&- &
+    ip netns exec "$NETNS" timeout -k 10s 60s "$SKIFF_HV" "$@" >"$out" 2>&1 3>&- &
     HV_PID=$!
 }
 

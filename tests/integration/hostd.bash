@@ -99,7 +99,7 @@ hostd_teardown() {
 
 # api DIRECTIVE...: rawclient on $SOCK, output in $output.
 api() {
-    run timeout 60s "$RAWCLIENT" "$SOCK" hello "$@"
+    run timeout -k 10s 60s "$RAWCLIENT" "$SOCK" hello "$@"
 }
 
 # field NAME: the value of NAME=... on the first line of $output that has it.

@@ -104,7 +104,7 @@ ticker() {
 
 @test "a second hostd on the same state directory is refused" {
     hostd_start
-    run timeout 10s "$SKIFF_HOSTD" --foreground --state-dir "$STATE" --config /dev/null \
+    run timeout -k 10s 10s "$SKIFF_HOSTD" --foreground --state-dir "$STATE" --config /dev/null \
         --listen-unix "$STATE/other.sock"
     [ "$status" -eq 1 ]
     expect_output_has "another hostd (pid $HOSTD_PID) is already running on state directory"
@@ -115,7 +115,7 @@ ticker() {
 @test "without --foreground hostd returns once it serves" {
     STATE="$(mktemp -d /tmp/hostd-test.XXXXXX)"
     SOCK="$STATE/hostd.sock"
-    run timeout 20s "$SKIFF_HOSTD" --state-dir "$STATE" --config /dev/null
+    run timeout -k 10s 20s "$SKIFF_HOSTD" --state-dir "$STATE" --config /dev/null
     [ "$status" -eq 0 ]
     HOSTD_PID="$(cat "$STATE/hostd.lock")"
     [ -S "$SOCK" ]

@@ -76,7 +76,7 @@ wait_state() {
     grep -q "noisy: line" "$log" || grep -q "noisy: line" "$log.1"
     [ "$(state_of flood)" = running ]
     # The console stream is not the file: it still gets the output.
-    run timeout 20 "$RAWCLIENT" "$SOCK" hello "console:flood:3"
+    run timeout -k 10s 20 "$RAWCLIENT" "$SOCK" hello "console:flood:3"
     echo "$output"
     [[ "$output" == *"noisy: line"* ]]
     "$SKIFF_CLI" destroy flood
@@ -117,13 +117,13 @@ wait_state() {
     # hostd answers every call (each bounded by a generous timeout, not a
     # speed goal), and a new domain starts and shuts down gracefully.
     for _ in $(seq 20); do
-        timeout 20 "$SKIFF_CLI" list >/dev/null
+        timeout -k 10s 20 "$SKIFF_CLI" list >/dev/null
     done
-    timeout 60 "$SKIFF_CLI" create "$(guest_cfg calm control '')"
-    timeout 60 "$SKIFF_CLI" shutdown -w -t 30 calm
+    timeout -k 10s 60 "$SKIFF_CLI" create "$(guest_cfg calm control '')"
+    timeout -k 10s 60 "$SKIFF_CLI" shutdown -w -t 30 calm
     for i in $(seq "$ncpu"); do
         [ "$(state_of "spin$i")" = running ]
-        timeout 20 "$SKIFF_CLI" destroy "spin$i"
+        timeout -k 10s 20 "$SKIFF_CLI" destroy "spin$i"
     done
     [ -z "$(monitor_pids)" ]
 }

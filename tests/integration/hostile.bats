@@ -144,7 +144,7 @@ hex() {
     local img="$BATS_TEST_TMPDIR/disk.img"
     truncate -s 64K "$img"
     net_setup
-    run ip netns exec "$NETNS" timeout 60s "$SKIFF_HV" \
+    run ip netns exec "$NETNS" timeout -k 10s 60s "$SKIFF_HV" \
         --block:storage="$img" --net:service0=tap0 -- "$(guest badhandle)"
     expect_success
     expect_output_lacks FAILURE

@@ -259,7 +259,7 @@ teardown() {
 
 @test "example ticker: ticks until the monitor is signalled" {
     local out="$BATS_TEST_TMPDIR/ticker.out"
-    timeout 60s "$SKIFF_HV" "$SKIFF_EXAMPLES/ticker.hvt" >"$out" 2>&1 3>&- &
+    timeout -k 10s 60s "$SKIFF_HV" "$SKIFF_EXAMPLES/ticker.hvt" >"$out" 2>&1 3>&- &
     local pid=$!
     wait_for_text "$out" "tick 3"
     kill -TERM "$pid"

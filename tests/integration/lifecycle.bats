@@ -20,7 +20,7 @@ teardown() {
 }
 
 cli() {
-    run timeout 60s "$SKIFF_CLI" "$@"
+    run timeout -k 10s 60s "$SKIFF_CLI" "$@"
 }
 
 # cfg NAME KERNEL [KEY = VALUE lines...]: a domain file $STATE/NAME.cfg
@@ -39,12 +39,12 @@ cfg() {
 
 # state_of NAME: the domain's state word from dominfo --json (empty if none).
 state_of() {
-    timeout 30s "$SKIFF_CLI" --json dominfo "$1" 2>/dev/null |
+    timeout -k 10s 30s "$SKIFF_CLI" --json dominfo "$1" 2>/dev/null |
         grep -o '"state":"[a-z]*"' | head -n 1 | cut -d'"' -f4
 }
 
 json_field() {
-    timeout 30s "$SKIFF_CLI" --json dominfo "$1" 2>/dev/null |
+    timeout -k 10s 30s "$SKIFF_CLI" --json dominfo "$1" 2>/dev/null |
         grep -o "\"$2\":[^,]*" | head -n 1 | cut -d: -f2- | tr -d '"'
 }
 
@@ -66,7 +66,7 @@ ticker() { echo "$SKIFF_EXAMPLES/ticker.hvt"; }
     cli create "$(cfg tk "$(ticker)")"
     [ "$status" -eq 0 ]
     [ "$(state_of tk)" = running ]
-    run timeout 3s "$SKIFF_CLI" console tk
+    run timeout -k 10s 3s "$SKIFF_CLI" console tk
     expect_output_has "tick 1"
     cli shutdown -w tk
     [ "$status" -eq 0 ]
@@ -114,7 +114,7 @@ ticker() { echo "$SKIFF_EXAMPLES/ticker.hvt"; }
     cli create "$(cfg h1 "$SKIFF_EXAMPLES/hello.hvt")"
     [ "$status" -eq 0 ]
     for i in $(seq 1 100); do
-        timeout 10s "$SKIFF_CLI" dominfo h1 >/dev/null 2>&1 || break
+        timeout -k 10s 10s "$SKIFF_CLI" dominfo h1 >/dev/null 2>&1 || break
         sleep 0.1
     done
     cli dominfo h1

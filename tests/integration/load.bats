@@ -89,7 +89,7 @@ teardown() {
     printf 'client_timeout_ms = 500\n' >"$STATE/hostd.conf"
     hostd_start --config "$STATE/hostd.conf"
     # rawclient's "truncated": a header announcing 100 bytes, then 10.
-    run timeout 20 "$RAWCLIENT" "$SOCK" truncated eof
+    run timeout -k 10s 20 "$RAWCLIENT" "$SOCK" truncated eof
     echo "$output"
     [[ "$output" == *EOF* ]]
     grep -q "the Hello not complete within 500 ms; closing" "$STATE/hostd.out"

@@ -29,7 +29,7 @@ start_managed() {
 }
 
 ctl() {
-    run timeout 20 "$HVCTL" "$SOCK" "$@"
+    run timeout -k 10s 20 "$HVCTL" "$SOCK" "$@"
 }
 
 wait_gone() {
@@ -147,7 +147,7 @@ wait_gone() {
 
 @test "a new controller replaces the old one (a restarted hostd takes over)" {
     start_managed "$SKIFF_EXAMPLES/ticker.hvt"
-    timeout 20 "$HVCTL" "$SOCK" hello console read-console=100000 >/dev/null 2>&1 &
+    timeout -k 10s 20 "$HVCTL" "$SOCK" hello console read-console=100000 >/dev/null 2>&1 &
     first=$!
     sleep 0.3
     ctl hello stats
@@ -157,9 +157,9 @@ wait_gone() {
 
 @test "garbage on the control socket drops that connection, not the guest" {
     start_managed "$SKIFF_EXAMPLES/ticker.hvt"
-    run timeout 5 "$HVCTL" "$SOCK" oversize
+    run timeout -k 10s 5 "$HVCTL" "$SOCK" oversize
     [[ "$output" == *"closed=1"* ]]
-    run timeout 5 "$HVCTL" "$SOCK" garbage
+    run timeout -k 10s 5 "$HVCTL" "$SOCK" garbage
     [[ "$output" == *"closed=1"* ]]
     ctl hello stats
     [[ "$output" == *"stats paused=0"* ]]

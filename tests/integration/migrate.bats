@@ -89,7 +89,7 @@ on() {
     local st
     if [ "$1" = A ]; then st="$A_STATE"; else st="$B_STATE"; fi
     shift
-    run timeout 120s "$SKIFF_CLI" -c "unix://$st/hostd.sock" "$@" </dev/null
+    run timeout -k 10s 120s "$SKIFF_CLI" -c "unix://$st/hostd.sock" "$@" </dev/null
 }
 
 cfg() {
@@ -108,7 +108,7 @@ cfg() {
 uuid_on() {
     local st
     if [ "$1" = A ]; then st="$A_STATE"; else st="$B_STATE"; fi
-    timeout 30s "$SKIFF_CLI" -c "unix://$st/hostd.sock" --json dominfo "$2" 2>/dev/null |
+    timeout -k 10s 30s "$SKIFF_CLI" -c "unix://$st/hostd.sock" --json dominfo "$2" 2>/dev/null |
         grep -o '"uuid":"[^"]*"' | head -n 1 | cut -d'"' -f4
 }
 
@@ -311,7 +311,7 @@ kept_on_A() {
     on A create "$(cfg d1 "$SKIFF_GUESTS/dirty.hvt" 'memory = 128' 'cmdline = "96"')"
     [ "$status" -eq 0 ]
     wait_output A d1 '^pass 8 ok$' 120
-    timeout 120s "$SKIFF_CLI" -c "unix://$A_STATE/hostd.sock" migrate --live d1 \
+    timeout -k 10s 120s "$SKIFF_CLI" -c "unix://$A_STATE/hostd.sock" migrate --live d1 \
         "127.0.0.1:$B_PORT" >"$TMP/mig.out" 2>&1 &
     local cli=$! i
     # Stop the destination once the stream flows, then kill it.
@@ -548,7 +548,7 @@ CONF
     MIG_TIMEOUT=10000 start_host A
     dirty_on_A
     fake_dest stall
-    timeout 120s "$SKIFF_CLI" -c "unix://$A_STATE/hostd.sock" migrate --live t1 \
+    timeout -k 10s 120s "$SKIFF_CLI" -c "unix://$A_STATE/hostd.sock" migrate --live t1 \
         "127.0.0.1:$FAKE_PORT" >"$TMP/mig.out" 2>&1 &
     local cli=$! i
     for i in $(seq 1 600); do
@@ -580,7 +580,7 @@ CONF
 # fake_source MODE: a misbehaving source sends B a spoilt stream for a
 # domain fake1 (tests/tools/fakesource.c); its output is in $output.
 fake_source() {
-    run timeout 120s "$SKIFF_TOOLS/fakesource" "$PKI/ca/host-localhost.pem" \
+    run timeout -k 10s 120s "$SKIFF_TOOLS/fakesource" "$PKI/ca/host-localhost.pem" \
         "$PKI/ca/host-localhost-key.pem" "$PKI/ca/ca.pem" "$B_PORT" \
         "$SKIFF_EXAMPLES/ticker.hvt" "$1"
     echo "$output"
@@ -639,7 +639,7 @@ state_on() {
     on A create "$(cfg d1 "$SKIFF_GUESTS/dirty.hvt" 'memory = 128' 'cmdline = "96"')"
     [ "$status" -eq 0 ]
     wait_output A d1 '^pass 8 ok$' 120
-    timeout 120s "$SKIFF_CLI" -c "unix://$A_STATE/hostd.sock" migrate --live d1 \
+    timeout -k 10s 120s "$SKIFF_CLI" -c "unix://$A_STATE/hostd.sock" migrate --live d1 \
         "127.0.0.1:$B_PORT" >"$TMP/mig.out" 2>&1 &
     local cli=$! i delay=$((RANDOM % 400))
     for i in $(seq 1 600); do
@@ -677,7 +677,7 @@ state_on() {
 # migrate_to_fake ARGS...: skiff migrate ARGS t1 to the fake destination,
 # in the background, once that has accepted it.
 migrate_to_fake() {
-    timeout 120s "$SKIFF_CLI" -c "unix://$A_STATE/hostd.sock" migrate "$@" t1 \
+    timeout -k 10s 120s "$SKIFF_CLI" -c "unix://$A_STATE/hostd.sock" migrate "$@" t1 \
         "127.0.0.1:$FAKE_PORT" >"$TMP/mig.out" 2>&1 &
     MIG_CLI=$!
     local i

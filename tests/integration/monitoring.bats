@@ -22,7 +22,7 @@ teardown() {
     local d
     if [ -n "${HOSTD_PID:-}" ]; then
         for d in "${CREATED[@]}"; do
-            timeout 10s "$SKIFF_CLI" destroy "$d" >/dev/null 2>&1 || true
+            timeout -k 10s 10s "$SKIFF_CLI" destroy "$d" >/dev/null 2>&1 || true
         done
     fi
     hostd_teardown
@@ -43,7 +43,7 @@ metrics_url() {
 
 # scrape: GET /metrics into $output (body only).
 scrape() {
-    run timeout 20s curl -sS --fail "$(metrics_url)"
+    run timeout -k 10s 20s curl -sS --fail "$(metrics_url)"
     [ "$status" -eq 0 ] || { echo "curl failed: $output" >&2; return 1; }
 }
 
@@ -52,7 +52,7 @@ create_ticker() {
     printf 'name = "%s"\nkernel = "%s"\nmemory = 16\n' "$1" "$SKIFF_EXAMPLES/ticker.hvt" \
         >"$TMP/$1.cfg"
     CREATED+=("$1")
-    run timeout 60s "$SKIFF_CLI" create "$TMP/$1.cfg" </dev/null
+    run timeout -k 10s 60s "$SKIFF_CLI" create "$TMP/$1.cfg" </dev/null
     [ "$status" -eq 0 ] || { echo "create failed: $output" >&2; return 1; }
 }
 
@@ -89,15 +89,15 @@ tcp_listeners() {
 
 @test "metrics: a non-loopback address is refused without metrics_allow_remote" {
     STATE="$(mktemp -d /tmp/hostd-test.XXXXXX)"
-    run timeout 20s "$SKIFF_HOSTD" --foreground --state-dir "$STATE" --config /dev/null \
+    run timeout -k 10s 20s "$SKIFF_HOSTD" --foreground --state-dir "$STATE" --config /dev/null \
         --metrics-listen 192.0.2.1:9464
     [ "$status" -eq 1 ]
     expect_output_has "not a loopback address" "metrics_allow_remote"
     printf 'metrics_listen = "0.0.0.0:0"\n' >"$TMP/hostd.conf"
-    run timeout 20s "$SKIFF_HOSTD" --foreground --state-dir "$STATE" --config "$TMP/hostd.conf"
+    run timeout -k 10s 20s "$SKIFF_HOSTD" --foreground --state-dir "$STATE" --config "$TMP/hostd.conf"
     [ "$status" -eq 1 ]
     expect_output_has "metrics_allow_remote"
-    run timeout 20s "$SKIFF_HOSTD" --foreground --state-dir "$STATE" --config /dev/null \
+    run timeout -k 10s 20s "$SKIFF_HOSTD" --foreground --state-dir "$STATE" --config /dev/null \
         --metrics-listen "nonsense"
     [ "$status" -eq 1 ]
     expect_output_has "metrics_listen"
@@ -114,9 +114,9 @@ tcp_listeners() {
 
 @test "metrics: content type, hostd metrics, HELP and TYPE lines" {
     start_hostd --metrics-listen 127.0.0.1:0
-    run timeout 20s "$SKIFF_CLI" list </dev/null
+    run timeout -k 10s 20s "$SKIFF_CLI" list </dev/null
     [ "$status" -eq 0 ]
-    run timeout 20s curl -sS -D "$TMP/headers" -o "$TMP/body" "$(metrics_url)"
+    run timeout -k 10s 20s curl -sS -D "$TMP/headers" -o "$TMP/body" "$(metrics_url)"
     [ "$status" -eq 0 ]
     grep -qi '^HTTP/1.1 200' "$TMP/headers"
     grep -qi '^Content-Type: text/plain; version=0.0.4' "$TMP/headers"
@@ -163,7 +163,7 @@ tcp_listeners() {
     [ "$(metric_value "skiff_domain_memory_touched_bytes{$labels}")" -gt 0 ]
     [ "$(metric_value "skiff_domain_exits_total{$labels}")" -gt 0 ]
 
-    run timeout 20s "$SKIFF_CLI" pause tick1 </dev/null
+    run timeout -k 10s 20s "$SKIFF_CLI" pause tick1 </dev/null
     [ "$status" -eq 0 ]
     scrape
     expect_output_has "skiff_domain_state{$labels,state=\"paused\"} 1" \
@@ -188,7 +188,7 @@ tcp_listeners() {
     require_kvm
     start_hostd
     create_ticker tick2
-    run timeout 30s "$SKIFF_CLI" top --batch -d 0.2 </dev/null
+    run timeout -k 10s 30s "$SKIFF_CLI" top --batch -d 0.2 </dev/null
     [ "$status" -eq 0 ]
     expect_output_has "NAME" "STATE" "CPU(sec)" "CPU(%)" "MEM(k)" "MAXMEM(k)" "VCPUS" "EXITS" \
         "1 running"
@@ -199,7 +199,7 @@ tcp_listeners() {
     [[ "$(echo "$line" | awk '{ print $4 }')" =~ ^[0-9]+\.[0-9]$ ]]
     [ "$(echo "$line" | awk '{ print $6 }')" = 16384 ]
     # Two iterations: two displays.
-    run timeout 30s "$SKIFF_CLI" top -b -d 0.2 -i 2 </dev/null
+    run timeout -k 10s 30s "$SKIFF_CLI" top -b -d 0.2 -i 2 </dev/null
     [ "$status" -eq 0 ]
     [ "$(printf '%s\n' "$output" | grep -c '^NAME ')" -eq 2 ]
 }
@@ -208,7 +208,7 @@ tcp_listeners() {
     require_kvm
     start_hostd
     create_ticker tick3
-    run timeout 30s "$SKIFF_CLI" top --batch --json -d 0.2 -i 2 </dev/null
+    run timeout -k 10s 30s "$SKIFF_CLI" top --batch --json -d 0.2 -i 2 </dev/null
     [ "$status" -eq 0 ]
     [ "$(printf '%s\n' "$output" | wc -l)" -eq 2 ]
     printf '%s\n' "$output" | jq -e -s '

@@ -65,13 +65,13 @@ start_flask() {
 as() {
     local uid="$1"
     shift
-    run timeout 60s setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+    run timeout -k 10s 60s setpriv --reuid="$uid" --regid="$uid" --clear-groups \
         env LD_LIBRARY_PATH="$STATE/bin" SKIFF_URI="$SKIFF_URI" "$CLI" "$@" </dev/null
 }
 
 # root ARGS...
 root() {
-    run timeout 60s env LD_LIBRARY_PATH="$STATE/bin" "$CLI" "$@" </dev/null
+    run timeout -k 10s 60s env LD_LIBRARY_PATH="$STATE/bin" "$CLI" "$@" </dev/null
 }
 
 # define_as UID NAME [KEY=VALUE...]: a persistent ticker domain.
@@ -263,24 +263,24 @@ label_of() {
     export SKIFF_TLS_CA="$pki/ca.pem"
     # tenant B, remote: its own domains only
     export SKIFF_TLS_CERT="$pki/client-tenant-b.pem" SKIFF_TLS_KEY="$pki/client-tenant-b-key.pem"
-    run timeout 60s "$SKIFF_CLI" -c "$tls" labels </dev/null
+    run timeout -k 10s 60s "$SKIFF_CLI" -c "$tls" labels </dev/null
     [ "$status" -eq 0 ] || { echo "$output"; false; }
     expect_output_has "tenant_u:tenant_r:tenant_b_t"
     expect_output_lacks a-local
-    run timeout 60s "$SKIFF_CLI" -c "$tls" define /dev/null name=b-remote "kernel=$KERNEL" memory=16 \
+    run timeout -k 10s 60s "$SKIFF_CLI" -c "$tls" define /dev/null name=b-remote "kernel=$KERNEL" memory=16 \
         </dev/null
     [ "$status" -eq 0 ] || { echo "$output"; false; }
     [ "$(label_of b-remote)" = "tenant_u:object_r:tenant_b_domU_t" ]
-    run timeout 60s "$SKIFF_CLI" -c "$tls" dominfo a-local </dev/null
+    run timeout -k 10s 60s "$SKIFF_CLI" -c "$tls" dominfo a-local </dev/null
     expect_denied getinfo
     expect_output_has 'subject="CN=tenant-b,O=Skiff"' "scontext=tenant_u:tenant_r:tenant_b_t"
     # a certificate the CA signed but the mapping does not name
     export SKIFF_TLS_CERT="$pki/client-stranger.pem" SKIFF_TLS_KEY="$pki/client-stranger-key.pem"
-    run timeout 60s "$SKIFF_CLI" -c "$tls" info </dev/null
+    run timeout -k 10s 60s "$SKIFF_CLI" -c "$tls" info </dev/null
     expect_denied getinfo
     expect_output_has "not in hostd's label mapping" 'subject="CN=stranger,O=Skiff"'
     # and a local client with uid 0 is not the admin over TLS: uid lines do not apply
-    run timeout 60s "$SKIFF_CLI" -c "$tls" list --json </dev/null
+    run timeout -k 10s 60s "$SKIFF_CLI" -c "$tls" list --json </dev/null
     [ "$status" -eq 0 ]
     [ "$output" = "[]" ]
 }
@@ -326,7 +326,7 @@ label_of() {
     chmod a+rx "$STATE/bin/rawclient"
     local reqs=() i
     for i in $(seq 1 1000); do reqs+=(host-info); done
-    run timeout 60s setpriv --reuid="$UNMAPPED" --regid="$UNMAPPED" --clear-groups \
+    run timeout -k 10s 60s setpriv --reuid="$UNMAPPED" --regid="$UNMAPPED" --clear-groups \
         "$STATE/bin/rawclient" "$SOCK" hello "${reqs[@]}"
     [ "$status" -eq 0 ] || { echo "$output" | tail -5; false; }
     [ "$(grep -c "DENIED" <<<"$output")" -eq 1000 ]
@@ -342,7 +342,7 @@ label_of() {
 
 @test "flask: skiff audit -f follows new denials" {
     start_flask
-    env LD_LIBRARY_PATH="$STATE/bin" SKIFF_URI="$SKIFF_URI" timeout 20s "$CLI" audit -f \
+    env LD_LIBRARY_PATH="$STATE/bin" SKIFF_URI="$SKIFF_URI" timeout -k 10s 20s "$CLI" audit -f \
         >"$STATE/audit.out" 2>&1 &
     local pid=$!
     sleep 0.5
@@ -455,18 +455,18 @@ label_of() {
 
 @test "flask: hostd refuses to start without a usable policy or mapping" {
     write_conf flask "$STATE/none.policy" 1
-    run timeout 20s "$SKIFF_HOSTD" --foreground --state-dir "$STATE/s1" \
+    run timeout -k 10s 20s "$SKIFF_HOSTD" --foreground --state-dir "$STATE/s1" \
         --config "$STATE/hostd.conf"
     [ "$status" -ne 0 ]
     expect_output_has "security: cannot open $STATE/none.policy"
     write_conf flask "$POLICY" 1
     echo "uid zero admin" >>"$STATE/labels"
-    run timeout 20s "$SKIFF_HOSTD" --foreground --state-dir "$STATE/s2" \
+    run timeout -k 10s 20s "$SKIFF_HOSTD" --foreground --state-dir "$STATE/s2" \
         --config "$STATE/hostd.conf"
     [ "$status" -ne 0 ]
     expect_output_has "$STATE/labels:6: 'admin' is not a security context"
     write_conf selinux "$POLICY" 1
-    run timeout 20s "$SKIFF_HOSTD" --foreground --state-dir "$STATE/s3" \
+    run timeout -k 10s 20s "$SKIFF_HOSTD" --foreground --state-dir "$STATE/s3" \
         --config "$STATE/hostd.conf"
     [ "$status" -ne 0 ]
     expect_output_has "security_module must be dummy or flask"

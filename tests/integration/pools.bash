@@ -35,7 +35,7 @@ teardown() {
 }
 
 cli() {
-    run timeout 60s "$SKIFF_CLI" "$@"
+    run timeout -k 10s 60s "$SKIFF_CLI" "$@"
 }
 
 # smp_cfg NAME [KEY = VALUE lines...]: an SMP test domain that idles (it
@@ -66,7 +66,7 @@ pool_cfg() {
 
 # vcpu_tids DOMAIN: the host thread ids of its vCPUs, in vCPU order.
 vcpu_tids() {
-    timeout 30s "$SKIFF_CLI" --json vcpu-list "$1" | grep -o '"tid":[0-9]*' | cut -d: -f2
+    timeout -k 10s 30s "$SKIFF_CLI" --json vcpu-list "$1" | grep -o '"tid":[0-9]*' | cut -d: -f2
 }
 
 # allowed TID: the thread's Cpus_allowed_list.
@@ -93,7 +93,7 @@ expect_affinity() {
 
 # json_of DOMAIN KEY: a top-level value of dominfo --json.
 json_of() {
-    timeout 30s "$SKIFF_CLI" --json dominfo "$1" |
+    timeout -k 10s 30s "$SKIFF_CLI" --json dominfo "$1" |
         grep -o "\"$2\":\(\"[^\"]*\"\|[^,}]*\)" | head -n 1 | cut -d: -f2- | tr -d '"'
 }
 

@@ -89,7 +89,7 @@ state_of() {
     # Exactly the two monitors, no more, no fewer.
     [ "$(monitor_pids | wc -l)" -eq 2 ]
     # The console still works after the restart.
-    run timeout 5 "$SKIFF_CLI" console t1
+    run timeout -k 10s 5 "$SKIFF_CLI" console t1
     [[ "$output" == *"tick"* ]]
     # And control does too.
     "$SKIFF_CLI" unpause t2

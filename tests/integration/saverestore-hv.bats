@@ -49,7 +49,7 @@ wait_line() {
     img=$(guest smpcount)
     managed a --vcpus=4 --mem=32 "$img"
     for k in 0 1 2 3; do wait_line "$TMP/a.out" "^cpu $k: 3\$"; done
-    run timeout 30 "$SNAPCTL" "$TMP/a.sock" save "$TMP/smp.snap"
+    run timeout -k 10s 30 "$SNAPCTL" "$TMP/a.sock" save "$TMP/smp.snap"
     echo "$output"
     [ "$status" -eq 0 ]
     [[ "$output" == "saved 4 vCPUs"* ]]
@@ -58,9 +58,9 @@ wait_line() {
     sleep 0.3
     # paused: nothing more is printed
     [ "$(cat "$TMP/a.out")" = "$before" ]
-    timeout 30 "$HVCTL" "$TMP/a.sock" hello destroy >/dev/null
+    timeout -k 10s 30 "$HVCTL" "$TMP/a.sock" hello destroy >/dev/null
     managed b --vcpus=4 --mem=32 --incoming "$img"
-    run timeout 30 "$SNAPCTL" "$TMP/b.sock" restore "$TMP/smp.snap"
+    run timeout -k 10s 30 "$SNAPCTL" "$TMP/b.sock" restore "$TMP/smp.snap"
     echo "$output"
     [ "$status" -eq 0 ]
     [ "$output" = "restored 4 vCPUs" ]
@@ -75,7 +75,7 @@ wait_line() {
 
 @test "--incoming boots nothing and refuses unpause until a state is loaded" {
     managed a --mem=32 --incoming "$SKIFF_EXAMPLES/ticker.hvt"
-    run timeout 30 "$HVCTL" "$TMP/a.sock" hello unpause stats
+    run timeout -k 10s 30 "$HVCTL" "$TMP/a.sock" hello unpause stats
     echo "$output"
     [[ "$output" == *"error=16 no state loaded yet (--incoming)"* ]]
     sleep 0.3
@@ -91,21 +91,21 @@ wait_line() {
 @test "a state is refused by a monitor of another shape, and set_state needs --incoming" {
     managed a --mem=32 "$SKIFF_EXAMPLES/ticker.hvt"
     wait_line "$TMP/a.out" '^tick 2$'
-    run timeout 30 "$SNAPCTL" "$TMP/a.sock" save "$TMP/t.snap"
+    run timeout -k 10s 30 "$SNAPCTL" "$TMP/a.sock" save "$TMP/t.snap"
     [ "$status" -eq 0 ]
     # loading into a running, not incoming, monitor
-    run timeout 30 "$SNAPCTL" "$TMP/a.sock" restore "$TMP/t.snap"
+    run timeout -k 10s 30 "$SNAPCTL" "$TMP/a.sock" restore "$TMP/t.snap"
     [ "$status" -ne 0 ]
     [[ "$output" == *"not started with --incoming"* ]]
     # another memory size
     managed b --mem=64 --incoming "$SKIFF_EXAMPLES/ticker.hvt"
-    run timeout 30 "$SNAPCTL" "$TMP/b.sock" restore "$TMP/t.snap"
+    run timeout -k 10s 30 "$SNAPCTL" "$TMP/b.sock" restore "$TMP/t.snap"
     [ "$status" -ne 0 ]
     [[ "$output" == *"memory sizes differ"* ]]
     # another image (other devices)
     dd if=/dev/zero of="$TMP/disk.img" bs=1k count=64 status=none
     managed c --mem=32 --incoming --block:storage="$TMP/disk.img" "$(guest blkloop)"
-    run timeout 30 "$SNAPCTL" "$TMP/c.sock" restore "$TMP/t.snap"
+    run timeout -k 10s 30 "$SNAPCTL" "$TMP/c.sock" restore "$TMP/t.snap"
     [ "$status" -ne 0 ]
     [[ "$output" == *"differs from the saved one"* ]]
 }
@@ -113,7 +113,7 @@ wait_line() {
 @test "the dirty log: off until asked for, then the pages written since the last fetch" {
     managed a --mem=32 "$SKIFF_EXAMPLES/ticker.hvt"
     wait_line "$TMP/a.out" '^tick 1$'
-    run timeout 30 "$SNAPCTL" "$TMP/a.sock" dirty 500
+    run timeout -k 10s 30 "$SNAPCTL" "$TMP/a.sock" dirty 500
     echo "$output"
     [ "$status" -eq 0 ]
     local a b

@@ -25,7 +25,7 @@ teardown() {
 }
 
 cli() {
-    run timeout 60s "$SKIFF_CLI" "$@"
+    run timeout -k 10s 60s "$SKIFF_CLI" "$@"
 }
 
 # cfg NAME KERNEL [KEY = VALUE lines...]: a domain file $STATE/NAME.cfg
@@ -43,12 +43,12 @@ cfg() {
 }
 
 uuid_of() {
-    timeout 30s "$SKIFF_CLI" --json dominfo "$1" 2>/dev/null |
+    timeout -k 10s 30s "$SKIFF_CLI" --json dominfo "$1" 2>/dev/null |
         grep -o '"uuid":"[^"]*"' | head -n 1 | cut -d'"' -f4
 }
 
 state_of() {
-    timeout 30s "$SKIFF_CLI" --json dominfo "$1" 2>/dev/null |
+    timeout -k 10s 30s "$SKIFF_CLI" --json dominfo "$1" 2>/dev/null |
         grep -o '"state":"[a-z]*"' | head -n 1 | cut -d'"' -f4
 }
 
@@ -339,7 +339,7 @@ restore_refused() {
     mkdir -m 755 "$STATE/bin"
     install_cli "$STATE/bin"
     nobody() {
-        run timeout 60s setpriv --reuid=65534 --regid=65534 --clear-groups \
+        run timeout -k 10s 60s setpriv --reuid=65534 --regid=65534 --clear-groups \
             env LD_LIBRARY_PATH="$STATE/bin" "$CLI" "$@"
     }
     # hostd's own directory (root's, 0755): refused, nothing written

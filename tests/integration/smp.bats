@@ -39,12 +39,12 @@ start_managed() {
 }
 
 ctl() {
-    run timeout 30 "$HVCTL" "$SOCK" "$@"
+    run timeout -k 10s 30 "$HVCTL" "$SOCK" "$@"
 }
 
 # vcpu_tids: the host thread of each vCPU, in index order, from the stats.
 vcpu_tids() {
-    timeout 30 "$HVCTL" "$SOCK" hello vcpus | sed -n 's/^vcpu [0-9]* tid=\([0-9]*\) .*/\1/p'
+    timeout -k 10s 30 "$HVCTL" "$SOCK" hello vcpus | sed -n 's/^vcpu [0-9]* tid=\([0-9]*\) .*/\1/p'
 }
 
 wait_gone_pid() {

@@ -47,7 +47,7 @@ teardown() {
     local d
     if [ -n "${HOSTD_PID:-}" ]; then
         for d in "${CREATED[@]}"; do
-            timeout 10s "$SKIFF_CLI" -c "unix://$SOCK" destroy "$d" >/dev/null 2>&1 || true
+            timeout -k 10s 10s "$SKIFF_CLI" -c "unix://$SOCK" destroy "$d" >/dev/null 2>&1 || true
         done
     fi
     hostd_teardown
@@ -76,7 +76,7 @@ tls_hostd() {
 skiff() {
     local uri="$1"
     shift
-    run timeout 60s "$SKIFF_CLI" -c "$uri" "$@" </dev/null
+    run timeout -k 10s 60s "$SKIFF_CLI" -c "$uri" "$@" </dev/null
 }
 
 wait_state_at() {
@@ -113,7 +113,7 @@ wait_state_at() {
     [ "$status" -eq 0 ]
     expect_output_has "($URI6)"
     # The console stream over TLS, from before the guest runs to its end.
-    timeout 60s "$SKIFF_CLI" -c "$URI6" console far </dev/null >"$TMP/console.out" \
+    timeout -k 10s 60s "$SKIFF_CLI" -c "$URI6" console far </dev/null >"$TMP/console.out" \
         2>"$TMP/console.err" &
     local cpid=$! cstatus=0
     sleep 0.5
@@ -144,12 +144,12 @@ wait_state_at() {
     [ "$(stat -c %a "$TMP/pki/client-key.pem")" = 600 ]
     unset SKIFF_TLS_CA SKIFF_TLS_CERT SKIFF_TLS_KEY
     export SKIFF_URI="$URI4?cert=$TMP/pki/client.pem&key=$TMP/pki/client-key.pem&ca=$TMP/pki/ca.pem"
-    run timeout 60s "$SKIFF_CLI" list </dev/null
+    run timeout -k 10s 60s "$SKIFF_CLI" list </dev/null
     [ "$status" -eq 0 ] || { echo "$output"; false; }
     expect_output_has "Name"
     # %-encoded file names are decoded.
     export SKIFF_URI="$URI4?cert=$TMP/pki/client%2Epem&key=$TMP/pki/client-key.pem&ca=$TMP/pki/ca.pem"
-    run timeout 60s "$SKIFF_CLI" list </dev/null
+    run timeout -k 10s 60s "$SKIFF_CLI" list </dev/null
     [ "$status" -eq 0 ] || { echo "$output"; false; }
 }
 
@@ -167,7 +167,7 @@ wait_state_at() {
 @test "a client without a certificate is refused" {
     tls_hostd
     local port="${URI4##*:}"
-    run bash -c "(sleep 2) | timeout 20 openssl s_client -connect 127.0.0.1:$port \
+    run bash -c "(sleep 2) | timeout -k 10s 20 openssl s_client -connect 127.0.0.1:$port \
         -CAfile '$PKI/ca/ca.pem' -verify_return_error 2>&1"
     [ "$status" -ne 0 ]
     expect_output_has "alert certificate required"
@@ -196,7 +196,7 @@ wait_state_at() {
     exec 5<>"/dev/tcp/127.0.0.1/$port"
     printf '\000\000\000\004\012\002\010\001' >&5
     local reply
-    reply="$(timeout 10 cat <&5 | od -An -c)" || true
+    reply="$(timeout -k 10s 10 cat <&5 | od -An -c)" || true
     exec 5<&-
     [[ "$reply" != *"h   o   s   t   d"* ]] || { echo "served: $reply"; false; }
     grep -q "TLS client at 127.0.0.1:[0-9]* refused: wrong version number (not speaking TLS?)" \
@@ -272,17 +272,17 @@ EOF
 
 @test "hostd reports TLS set-up errors at start" {
     STATE="$(mktemp -d /tmp/hostd-test.XXXXXX)"
-    run timeout 20 "$SKIFF_HOSTD" --foreground --state-dir "$STATE" --config /dev/null \
+    run timeout -k 10s 20 "$SKIFF_HOSTD" --foreground --state-dir "$STATE" --config /dev/null \
         --listen-tls 127.0.0.1:0 --tls-cert "$TMP/missing.pem" \
         --tls-key "$PKI/ca/host-localhost-key.pem" --tls-ca "$PKI/ca/ca.pem"
     [ "$status" -eq 1 ]
     expect_output_has "cannot read certificate $TMP/missing.pem: No such file or directory"
-    run timeout 20 "$SKIFF_HOSTD" --foreground --state-dir "$STATE" --config /dev/null \
+    run timeout -k 10s 20 "$SKIFF_HOSTD" --foreground --state-dir "$STATE" --config /dev/null \
         --listen-tls 127.0.0.1:0 --tls-cert "$PKI/ca/host-localhost.pem" \
         --tls-key "$PKI/ca/client-alice-key.pem" --tls-ca "$PKI/ca/ca.pem"
     [ "$status" -eq 1 ]
     expect_output_has "private key $PKI/ca/client-alice-key.pem does not match certificate"
-    run timeout 20 "$SKIFF_HOSTD" --foreground --state-dir "$STATE" --config /dev/null \
+    run timeout -k 10s 20 "$SKIFF_HOSTD" --foreground --state-dir "$STATE" --config /dev/null \
         --listen-tls 'localhost:0' --tls-cert "$PKI/ca/host-localhost.pem" \
         --tls-key "$PKI/ca/host-localhost-key.pem" --tls-ca "$PKI/ca/ca.pem"
     [ "$status" -eq 1 ]
