@@ -92,7 +92,16 @@ nothing_left() {
 paused_save() {
     cli pause "$1"
     [ "$status" -eq 0 ]
+    # A line the guest was printing as the pause came may land just
+    # after it: take the last one once the output has stopped growing.
+    local prev= i
     LAST="$(last_number "$1" "${3:-tick}")"
+    for i in $(seq 1 20); do
+        [ "$LAST" = "$prev" ] && break
+        prev="$LAST"
+        sleep 0.2
+        LAST="$(last_number "$1" "${3:-tick}")"
+    done
     [ -n "$LAST" ]
     BEFORE="$(console "$1" | grep -E "^${3:-tick} $LAST( |\$)")"
     cli save "$1" "$2"
