@@ -80,6 +80,14 @@ struct mig_rx;
 typedef int mig_rx_memory_fn(void *ctx, uint64_t size);
 
 struct mig_rx *mig_rx_new(mig_rx_memory_fn *get_memory, void *ctx);
+/* Guest RAM (get_memory's) is mapped at mem too: pages are stored
+ * through it, and mig_rx_place can say where the next bytes belong. */
+void mig_rx_use_mapping(struct mig_rx *x, uint8_t *mem);
+/* If the next bytes are pages' and guest RAM is mapped: where they go
+ * (*to) and how many there are; else 0. Bytes read there are then fed
+ * from there (mig_rx_feed(x, *to, k)), which checksums them in place:
+ * a stream read straight into guest RAM, copied nowhere. */
+size_t mig_rx_place(const struct mig_rx *x, uint8_t **to);
 /* Take n more bytes: 0, or a negative errno with mig_rx_error saying
  * what and where. A failed parser stays failed. */
 int mig_rx_feed(struct mig_rx *x, const uint8_t *p, size_t n);

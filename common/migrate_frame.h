@@ -1,9 +1,10 @@
 /*
  * MigrateData frames, the bulk of a migration, are built and read in
  * place: the sender writes a prefix (frame header and the protobuf
- * framing up to the data's first byte) in front of data already in its
- * buffer, and the receiver finds the data where it lies in its own,
- * neither copying it through protobuf-c. The bytes are exactly what
+ * framing up to the data's first byte) in front of data it sends from
+ * where they lie, and the receiver reads the prefix alone and then the
+ * data straight to where they belong, neither copying them through
+ * protobuf-c. The bytes are exactly what
  * protobuf-c packs for ClientMessage{request{id, migrate_data{data}}}
  * (test-migrate-frame checks both ways), so any peer may send either.
  */

@@ -59,6 +59,7 @@ struct mig_rx {
     uint8_t *msg;               /* a message record's payload */
     /* guest RAM */
     int memfd;
+    uint8_t *mem;               /* its mapping, if the caller has one */
     uint64_t size, gpa;
     /* what the trailer must agree with */
     uint64_t records, chunks, pages, trailer_at;
@@ -369,8 +370,8 @@ static int settle(struct mig_rx *x)
 }
 
 /*
- * Written, not stored through a mapping: a write that fills a page spares
- * the kernel clearing the fresh page first, and hostd no page faults.
+ * Without a mapping, written: a write that fills a page spares the
+ * kernel clearing a fresh page first, and the caller page faults.
  */
 static int pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off)
 {
@@ -384,6 +385,31 @@ static int pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off)
         n -= (size_t)k;
         off += (uint64_t)k;
     }
+    return 0;
+}
+
+void mig_rx_use_mapping(struct mig_rx *x, uint8_t *mem)
+{
+    x->mem = mem;
+}
+
+size_t mig_rx_place(const struct mig_rx *x, uint8_t **to)
+{
+    if (x->item != RX_MEMORY_DATA || x->mem == NULL)
+        return 0;
+    *to = x->mem + x->gpa + x->got;
+    return (size_t)(x->len - x->got);
+}
+
+/* Pages' bytes into guest RAM: through the mapping if there is one
+ * (nothing to copy if they were read there, mig_rx_place), else written. */
+static int put_pages(struct mig_rx *x, const uint8_t *p, size_t k)
+{
+    uint64_t at = x->gpa + x->got;
+    if (x->mem == NULL)
+        return pwrite_all(x->memfd, p, k, at);
+    if (p != x->mem + at)
+        memcpy(x->mem + at, p, k);
     return 0;
 }
 
@@ -402,7 +428,7 @@ int mig_rx_feed(struct mig_rx *x, const uint8_t *p, size_t n)
             /* Checksummed as it goes; a bad record fails the whole stream,
              * so what it wrote is never run. */
             x->running = snap_crc32c(x->running, p, k);
-            int rc = pwrite_all(x->memfd, p, k, x->gpa + x->got);
+            int rc = put_pages(x, p, k);
             if (rc < 0)
                 return fail(x, rc, "cannot write guest memory: %s", strerror(-rc));
         } else if (x->item == RX_MESSAGE) {

@@ -281,6 +281,20 @@ static void handle_message(struct conn *c, Skiff__V1__ClientMessage *m)
     }
 }
 
+/* A frame's message (NULL: it did not unpack), whole. */
+static void take_message(struct conn *c, Skiff__V1__ClientMessage *m)
+{
+    if (m == NULL) {
+        protocol_error(c, "malformed message (not a skiff.v1.ClientMessage)");
+        return;
+    }
+    handle_message(c, m);
+    skiff__v1__client_message__free_unpacked(m, NULL);
+    /* A whole frame came: the clock restarts with the next one. */
+    if (!c->closing && c->hello_done)
+        disarm_deadline(c);
+}
+
 static void read_frames(struct bufferevent *bev, struct conn *c)
 {
     struct evbuffer *in = bufferevent_get_input(bev);
@@ -302,11 +316,6 @@ static void read_frames(struct bufferevent *bev, struct conn *c)
         }
         if (avail < sizeof hdr + n)
             return;
-        if (migrate_in_frame(c, in, n)) {
-            if (!c->closing && c->hello_done)
-                disarm_deadline(c);
-            continue;
-        }
         uint8_t *frame = evbuffer_pullup(in, (ev_ssize_t)(sizeof hdr + n));
         if (frame == NULL) {
             protocol_error(c, "out of memory");
@@ -315,16 +324,41 @@ static void read_frames(struct bufferevent *bev, struct conn *c)
         Skiff__V1__ClientMessage *m =
             skiff__v1__client_message__unpack(NULL, n, frame + sizeof hdr);
         evbuffer_drain(in, sizeof hdr + n);
-        if (m == NULL) {
-            protocol_error(c, "malformed message (not a skiff.v1.ClientMessage)");
-            return;
-        }
-        handle_message(c, m);
-        skiff__v1__client_message__free_unpacked(m, NULL);
-        /* A whole frame came: the clock restarts with the next one. */
-        if (!c->closing && c->hello_done)
-            disarm_deadline(c);
+        take_message(c, m);
     }
+}
+
+void conn_frame(struct conn *c, const uint8_t *body, uint32_t n)
+{
+    if (c->closing)
+        return;
+    if (c->denied) {
+        handle_message(c, NULL);
+        return;
+    }
+    take_message(c, skiff__v1__client_message__unpack(NULL, n, body));
+}
+
+void conn_hand_input(struct conn *c, bool give)
+{
+    if (c->closing)
+        return;
+    c->input_elsewhere = give;
+    if (give)
+        bufferevent_disable(c->bev, EV_READ);
+    else if (!c->read_paused)
+        bufferevent_enable(c->bev, EV_READ);
+}
+
+bool conn_input_empty(const struct conn *c)
+{
+    return evbuffer_get_length(bufferevent_get_input(c->bev)) == 0;
+}
+
+void conn_lost(struct conn *c)
+{
+    c->closing = true;
+    conn_free(c);
 }
 
 /* Frames must arrive whole within client_timeout_ms of their first byte
@@ -346,6 +380,8 @@ static void write_cb(struct bufferevent *bev, void *arg)
     struct conn *c = arg;
     if (c->read_paused && evbuffer_get_length(bufferevent_get_output(bev)) < OUTPUT_PAUSE / 2) {
         c->read_paused = false;
+        if (c->input_elsewhere)
+            return;
         bufferevent_enable(bev, EV_READ);
         read_cb(bev, c);   /* frames may be waiting already */
     }
@@ -480,6 +516,8 @@ struct call *call_new(struct conn *c, uint64_t id)
 
 void call_free(struct call *call)
 {
+    if (call == NULL)
+        return;
     list_del(&call->wait_link);
     list_del(&call->conn_link);
     free(call);

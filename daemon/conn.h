@@ -55,6 +55,7 @@ struct conn {
     bool closing;
     bool read_paused;          /* output backlog: stop reading until it drains */
     bool overflowed;           /* replies past OUTPUT_MAX: dropped, closing */
+    bool input_elsewhere;      /* its input is read by another (conn_hand_input) */
     struct event *deadline;    /* Hello and each frame must complete in time */
     bool deadline_armed;
     Skiff__V1__ErrorCode deny_code;
@@ -90,6 +91,18 @@ void conn_close_all(struct hostd *h);
 int conn_send(struct conn *c, const Skiff__V1__ServerMessage *m);
 /* Refuse a client at its first message (Hello reply with code and why), then close. */
 void conn_deny(struct conn *c, Skiff__V1__ErrorCode code, const char *why);
+/*
+ * For a reader that takes a connection's input off its socket itself (an
+ * incoming migration stream, migrate_in.c): give (true) stops reading it
+ * here, false resumes; conn_frame hands back a whole frame read there (n
+ * bytes after its header), conn_lost an end or error of the connection
+ * met there (c is freed). conn_input_empty: nothing read and not yet
+ * taken, so a reader can start cleanly.
+ */
+void conn_hand_input(struct conn *c, bool give);
+void conn_frame(struct conn *c, const uint8_t *body, uint32_t n);
+bool conn_input_empty(const struct conn *c);
+void conn_lost(struct conn *c);
 /* API connections uid holds now (those being refused not counted). */
 unsigned conn_count_uid(struct hostd *h, uid_t uid);
 

@@ -65,6 +65,6 @@ daemon_libflask_a_SOURCES = daemon/flask.c daemon/flask.h daemon/labels.c daemon
 daemon_libflask_a_CFLAGS = $(AM_CFLAGS) $(SEPOL_CFLAGS)
 # Save and restore.
 daemon_hostd_SOURCES += daemon/save_restore.h daemon/snapshot_file.c \
-	daemon/rpc_save.c daemon/rpc_restore.c daemon/migrate_out.c daemon/migrate_in.c daemon/migrate_peer.h \
+	daemon/rpc_save.c daemon/rpc_restore.c daemon/migrate_out.c daemon/migrate_in.c daemon/migrate_reader.c daemon/migrate_reader.h daemon/migrate_peer.h \
 	daemon/migrate_recover.c \
 	daemon/populate.c daemon/populate.h

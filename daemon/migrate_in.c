@@ -6,12 +6,12 @@
  * this host and the domain's migrate_in on its label; name and uuid free;
  * kernel and disks present). The domain is then recorded (transient,
  * paused) and its monitor started with --incoming, which hands over guest
- * RAM's memfd; MigrateIn is answered once that is done, so the stream
- * that follows lands straight in guest RAM as it arrives (migrate.h's
- * parser; conn.c hands each chunk over where it lies in its input buffer,
- * see migrate_frame.h). The
- * commit then only loads the vCPU state and unpauses: the downtime does
- * not grow with guest RAM.
+ * RAM's memfd. hostd maps it, faults in the pages the source holds
+ * (populate.h) and answers MigrateIn; the stream that follows is read off
+ * the socket by migrate_reader.h and decrypted straight into guest RAM
+ * (migrate.h's parser says where, and checks each record). The commit
+ * then only loads the vCPU state and unpauses: the downtime does not grow
+ * with guest RAM.
  *
  * Until the commit's answer the domain never runs here. A peer that goes
  * away, sends garbage or never commits gets the domain forgotten and its
@@ -20,10 +20,10 @@
 #include "config.h"
 
 #include <errno.h>
-#include <event2/buffer.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -32,8 +32,8 @@
 #include "log.h"
 #include "frame.h"
 #include "migrate.h"
-#include "migrate_frame.h"
 #include "migrate_peer.h"
+#include "migrate_reader.h"
 #include "monitor.h"
 #include "pool.h"
 #include "populate.h"
@@ -48,11 +48,16 @@ struct mig_in {
     struct domain *d;           /* NULL once it went away */
     struct mig_rx *rx;          /* NULL until guest RAM is at hand */
     int memfd;                  /* guest RAM, the monitor's */
+    uint8_t *mem;               /* mapped here, for the stream (or NULL) */
     uint64_t size;
     uint8_t *resident;          /* the pages the source holds (MigrateIn) */
     size_t resident_len;
     struct populate *populate;  /* reserving them before the stream */
     struct call *accept;        /* MigrateIn, answered once they are */
+    struct mig_reader *reader;  /* the stream, off the connection's socket */
+    struct call *frame;         /* the MigrateData being read, */
+    int frame_rc;               /* how it went so far */
+    char frame_err[600];
     uint64_t received;
     struct snap_image img;      /* at the commit: the state being loaded */
     struct call *commit;        /* answered once the domain runs */
@@ -61,6 +66,9 @@ struct mig_in {
     bool paused;                /* paused on the source: stays paused here */
     char name[128];
 };
+
+/* A stream that sends nothing for this long has failed (migrate_timeout_ms). */
+#define MIG_IN_TIMEOUT_MS 30000
 
 static struct list ins = { &ins, &ins };
 
@@ -78,10 +86,17 @@ static struct mig_in *find_in(struct conn *c)
 /* Guest RAM and the parser go: nothing more will be written. */
 static void drop_memory(struct mig_in *m)
 {
+    mig_reader_stop(m->reader);
+    m->reader = NULL;
+    call_free(m->frame);
+    m->frame = NULL;
     mig_rx_free(m->rx);
     m->rx = NULL;
     populate_stop(m->populate);
     m->populate = NULL;
+    if (m->mem != NULL)
+        munmap(m->mem, m->size);
+    m->mem = NULL;
     if (m->memfd >= 0)
         close(m->memfd);
     m->memfd = -1;
@@ -269,6 +284,8 @@ static int guest_ram(void *ctx, uint64_t size)
     return size == m->size ? m->memfd : -1;
 }
 
+static void accepted(struct mig_in *m, struct call *call);
+
 /* The source's pages are had here: the stream can come. */
 static void reserved(void *arg, int err)
 {
@@ -284,7 +301,7 @@ static void reserved(void *arg, int err)
         fail_in(m, why);
         return;
     }
-    call_reply_ok(call);
+    accepted(m, call);
 }
 
 /* Guest RAM's memfd is here: the source's pages are reserved, then the
@@ -307,6 +324,15 @@ static void memory_cb(struct monitor *mon, void *arg, int err,
         m->memfd = fd;
         m->size = size;
         m->rx = mig_rx_new(guest_ram, m);
+        /* Mapped, the stream is read straight into it (migrate_reader.h);
+         * without, it is written through the memfd. */
+        void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (mem != MAP_FAILED && m->rx != NULL) {
+            m->mem = mem;
+            mig_rx_use_mapping(m->rx, m->mem);
+        } else if (mem != MAP_FAILED) {
+            munmap(mem, size);
+        }
     } else if (fd >= 0) {
         close(fd);
     }
@@ -319,12 +345,12 @@ static void memory_cb(struct monitor *mon, void *arg, int err,
     }
     if (call == NULL)
         return;
-    m->populate = populate_start(d->h->base, fd, size, m->resident, m->resident_len,
+    m->populate = populate_start(d->h->base, fd, m->mem, size, m->resident, m->resident_len,
                                  reserved, m);
     if (m->populate != NULL)
         m->accept = call;
     else
-        call_reply_ok(call);
+        accepted(m, call);
 }
 
 void migrate_in_monitor_ready(struct domain *d)
@@ -372,58 +398,84 @@ static int feed(struct mig_in *m, const uint8_t *p, size_t n, char *err, size_t 
 static void data_taken(struct call *call, struct mig_in *m, int rc, const char *err)
 {
     if (rc < 0) {
-        call_error(call, E(INVALID), "the migration stream of %s: %s", m->name, err);
+        if (call != NULL)
+            call_error(call, E(INVALID), "the migration stream of %s: %s", m->name, err);
         fail_in(m, err);
         return;
     }
     call_free(call);
 }
 
+/* MigrateData the reader did not take: sent before MigrateIn was
+ * answered, or with no migration coming on this connection. */
 void rpc_migrate_data(struct call *call, const Skiff__V1__MigrateData *rq)
 {
+    (void)rq;
     struct mig_in *m = running_in(call);
-    if (m == NULL)
-        return;
-    char err[600];
-    int rc = feed(m, rq->data.data, rq->data.len, err, sizeof err);
-    data_taken(call, m, rc, err);
+    if (m != NULL)
+        call_error(call, E(INVALID), "the migration stream comes after MigrateIn is answered");
 }
 
-bool migrate_in_frame(struct conn *c, struct evbuffer *in, uint32_t n)
+/* A MigrateData frame, from the reader: begun, its data in pieces (read
+ * where frame_place says), ended. */
+static void frame_begin(void *arg, uint64_t id)
 {
-    struct mig_in *m = find_in(c);
-    if (m == NULL || m->failed || m->rx == NULL || m->accept != NULL || m->commit != NULL)
-        return false;
-    uint8_t head[SKIFF_FRAME_HEADER + MIG_FRAME_PREFIX_MAX];
-    size_t k = SKIFF_FRAME_HEADER + (n < MIG_FRAME_PREFIX_MAX ? n : MIG_FRAME_PREFIX_MAX);
-    uint64_t id;
-    size_t off;
-    if (evbuffer_copyout(in, head, k) != (ev_ssize_t)k ||
-        !mig_frame_parse(head + SKIFF_FRAME_HEADER, k - SKIFF_FRAME_HEADER, n, &id, &off))
-        return false;
-    struct call *call = call_new(c, id);
-    if (call == NULL)
-        return false;
-    c->h->rpc_requests[SKIFF__V1__REQUEST__OP_MIGRATE_DATA]++;
-    evbuffer_drain(in, SKIFF_FRAME_HEADER + off);
-    /* The data, a buffer chain at a time, then drained. */
-    char err[600];
-    int rc = 0;
-    for (size_t left = n - off; left > 0;) {
-        struct evbuffer_iovec v[8];
-        int nv = evbuffer_peek(in, (ev_ssize_t)left, NULL, v, 8);
-        size_t took = 0;
-        for (int i = 0; i < nv && i < 8 && took < left; i++) {
-            size_t len = v[i].iov_len < left - took ? v[i].iov_len : left - took;
-            if (rc == 0)
-                rc = feed(m, v[i].iov_base, len, err, sizeof err);
-            took += len;
-        }
-        evbuffer_drain(in, took);
-        left -= took;
+    struct mig_in *m = arg;
+    m->frame = call_new(m->conn, id);   /* NULL (no memory): no answer */
+    m->frame_rc = 0;
+    m->conn->h->rpc_requests[SKIFF__V1__REQUEST__OP_MIGRATE_DATA]++;
+}
+
+static size_t frame_place(void *arg, uint8_t **to)
+{
+    struct mig_in *m = arg;
+    return m->frame_rc == 0 && !m->failed ? mig_rx_place(m->rx, to) : 0;
+}
+
+static void frame_data(void *arg, const uint8_t *p, size_t n)
+{
+    struct mig_in *m = arg;
+    if (m->frame_rc == 0 && !m->failed)
+        m->frame_rc = feed(m, p, n, m->frame_err, sizeof m->frame_err);
+}
+
+static void frame_end(void *arg)
+{
+    struct mig_in *m = arg;
+    struct call *call = m->frame;
+    m->frame = NULL;
+    if (m->failed) {            /* it failed meanwhile: said already */
+        call_free(call);
+        return;
     }
-    data_taken(call, m, rc, err);
-    return true;
+    data_taken(call, m, m->frame_rc, m->frame_err);
+}
+
+static void frame_other(void *arg)
+{
+    struct mig_in *m = arg;
+    mig_reader_stop(m->reader);
+    m->reader = NULL;
+}
+
+static const struct mig_reader_ops reader_ops = { frame_begin, frame_place, frame_data,
+                                                  frame_end, frame_other };
+
+/* The stream comes next, read off the socket: MigrateIn is answered once
+ * the reader has the connection's input. A peer that sent bytes already
+ * (not waiting for the answer) is refused. */
+static void accepted(struct mig_in *m, struct call *call)
+{
+    struct hostd *h = m->conn->h;
+    m->reader = mig_reader_start(m->conn, &reader_ops, m, h->conf.migrate_timeout_ms
+                                 ? h->conf.migrate_timeout_ms : MIG_IN_TIMEOUT_MS);
+    if (m->reader != NULL) {
+        call_reply_ok(call);
+        return;
+    }
+    const char *why = "its stream came before MigrateIn was answered, or no memory to read it";
+    call_error(call, E(INVALID), "the migration of %s: %s", m->name, why);
+    fail_in(m, why);
 }
 
 /* Unpaused (or left paused, as on the source): it is here now. */

@@ -304,23 +304,11 @@ static int wait_answer(struct mig_out *m, uint64_t id, const char *what)
     }
 }
 
-static int flush_chunk(struct mig_out *m)
+/* The destination answers nothing until the commit: anything it sends
+ * meanwhile (a refusal, garbage) ends the migration now, while the
+ * domain can still simply run on here. */
+static int heard_from_peer(struct mig_out *m)
 {
-    if (m->chunk_len == 0)
-        return 0;
-    uint8_t pre[MIG_FRAME_PREFIX_MAX];
-    size_t k = mig_frame_prefix(pre, ++m->next_id, m->chunk_len);
-    uint8_t *start = m->frame + MIG_FRAME_PREFIX_MAX - k;
-    memcpy(start, pre, k);
-    int rc = peer_io(m, true, start, k + m->chunk_len);
-    m->chunk_len = 0;
-    if (rc < 0) {
-        snprintf(m->err, sizeof m->err, "sending to the destination failed: %s", io_why(rc));
-        return rc;
-    }
-    /* The destination answers nothing until the commit: anything it
-     * sends meanwhile (a refusal, garbage) ends the migration now, while
-     * the domain can still simply run on here. */
     struct pollfd pfd = { m->fd, POLLIN, 0 };
     if (SSL_pending(m->ssl) > 0 || poll(&pfd, 1, 0) > 0)
         return wait_answer(m, 0, "the stream");
@@ -337,22 +325,70 @@ static void tick(struct mig_out *m)
     }
 }
 
-/* The stream goes out in MigrateData chunks of at most MIG_CHUNK. */
+/* Sent bytes count towards the progress report. */
+static void count_sent(struct mig_out *m, size_t k)
+{
+    pthread_mutex_lock(&m->lock);
+    m->bytes += k;
+    pthread_mutex_unlock(&m->lock);
+}
+
+/*
+ * A frame of what is buffered plus k bytes of p, sent from where they
+ * lie: encrypted straight out of guest RAM (or the copy a running guest's
+ * pages are checksummed in), never copied into the frame.
+ */
+static int flush_with(struct mig_out *m, const uint8_t *p, size_t k)
+{
+    uint8_t pre[MIG_FRAME_PREFIX_MAX];
+    size_t n = mig_frame_prefix(pre, ++m->next_id, m->chunk_len + k);
+    uint8_t *start = m->frame + MIG_FRAME_PREFIX_MAX - n;
+    memcpy(start, pre, n);
+    int rc = peer_io(m, true, start, n + m->chunk_len);
+    if (rc == 0 && k > 0)
+        rc = peer_io(m, true, (void *)p, k);
+    m->chunk_len = 0;
+    if (rc < 0) {
+        snprintf(m->err, sizeof m->err, "sending to the destination failed: %s", io_why(rc));
+        return rc;
+    }
+    count_sent(m, k);
+    return heard_from_peer(m);
+}
+
+/* What is buffered, as a frame of its own. */
+static int flush_chunk(struct mig_out *m)
+{
+    return m->chunk_len > 0 ? flush_with(m, NULL, 0) : 0;
+}
+
+/* Pieces at least this long go out from where they lie (flush_with). */
+#define MIG_DIRECT_MIN (64U << 10)
+
+/* The stream goes out in MigrateData chunks of at most MIG_CHUNK: small
+ * pieces gathered in the frame, large ones sent from where they lie. */
 static int chunk_sink(void *ctx, const struct iovec *iov, int iovcnt)
 {
     struct mig_out *m = ctx;
     for (int i = 0; i < iovcnt; i++) {
         const uint8_t *p = iov[i].iov_base;
         size_t n = iov[i].iov_len;
+        while (n >= MIG_DIRECT_MIN) {
+            size_t k = MIG_CHUNK - m->chunk_len < n ? MIG_CHUNK - m->chunk_len : n;
+            int rc = flush_with(m, p, k);
+            if (rc < 0)
+                return rc;
+            tick(m);
+            p += k;
+            n -= k;
+        }
         while (n > 0) {
             size_t k = MIG_CHUNK - m->chunk_len < n ? MIG_CHUNK - m->chunk_len : n;
             memcpy(m->frame + MIG_FRAME_PREFIX_MAX + m->chunk_len, p, k);
             m->chunk_len += k;
             p += k;
             n -= k;
-            pthread_mutex_lock(&m->lock);
-            m->bytes += k;
-            pthread_mutex_unlock(&m->lock);
+            count_sent(m, k);
             if (m->chunk_len == MIG_CHUNK) {
                 int rc = flush_chunk(m);
                 if (rc < 0)

@@ -26,10 +26,6 @@ bool migrate_out_active(const struct domain *d);
 void rpc_migrate_in(struct call *call, const Skiff__V1__MigrateIn *rq);
 void rpc_migrate_data(struct call *call, const Skiff__V1__MigrateData *rq);
 void rpc_migrate_commit(struct call *call);
-/* A frame of n bytes (after its header) lies whole in in: if it is a
- * MigrateData for a migration coming on c, take it from there (no copy
- * through protobuf-c) and drain it. False: the ordinary way. */
-bool migrate_in_frame(struct conn *c, struct evbuffer *in, uint32_t n);
 /* The incoming domain's monitor is up: map its memory, answer MigrateIn. */
 void migrate_in_monitor_ready(struct domain *d);
 /* The incoming domain goes away here: the migration fails. */

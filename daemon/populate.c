@@ -1,7 +1,8 @@
 /*
- * Guest RAM reserved ahead of a stream (populate.h): fallocate over each
- * run of the map's pages, in pieces small enough that a stop is heard
- * soon; the end is told to the loop through a pipe.
+ * Guest RAM reserved ahead of a stream (populate.h): each run of the map's
+ * pages faulted into the mapping or allocated in the memfd, in pieces
+ * small enough that a stop is heard soon; the end is told to the loop
+ * through a pipe.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -11,6 +12,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -22,6 +24,7 @@
 struct populate {
     pthread_t th;
     int memfd;
+    uint8_t *mem;               /* hostd's mapping of it, or NULL */
     uint8_t *map;
     uint64_t pages;
     atomic_bool stop;
@@ -48,7 +51,17 @@ static void *run(void *arg)
         uint64_t n = 1;
         while (i + n < p->pages && n < PIECE / PAGE && bit(p->map, i + n))
             n++;
-        if (fallocate(p->memfd, 0, (off_t)(i * PAGE), (off_t)(n * PAGE)) < 0) {
+        if (p->mem != NULL &&
+            madvise(p->mem + i * PAGE, n * PAGE, MADV_POPULATE_WRITE) < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EINVAL) {      /* EINVAL: a kernel without it */
+                p->err = -errno;
+                break;
+            }
+            p->mem = NULL;
+        }
+        if (p->mem == NULL && fallocate(p->memfd, 0, (off_t)(i * PAGE), (off_t)(n * PAGE)) < 0) {
             if (errno == EINTR)
                 continue;
             /* A memfd that cannot (an old kernel) is no shortage. */
@@ -74,7 +87,7 @@ static void finished(evutil_socket_t fd, short what, void *arg)
     p->done(p->arg, p->err);    /* may stop and free p */
 }
 
-struct populate *populate_start(struct event_base *base, int memfd, uint64_t size,
+struct populate *populate_start(struct event_base *base, int memfd, uint8_t *mem, uint64_t size,
                                 const uint8_t *map, size_t len, populate_done_fn *done,
                                 void *arg)
 {
@@ -85,6 +98,7 @@ struct populate *populate_start(struct event_base *base, int memfd, uint64_t siz
     if (p == NULL)
         return NULL;
     p->memfd = memfd;
+    p->mem = mem;
     p->pages = (uint64_t)len * 8 < pages ? (uint64_t)len * 8 : pages;
     p->done = done;
     p->arg = arg;

@@ -4,7 +4,8 @@
  * and common/migrate_recv.c. Both get the same bytes: a snapshot file and
  * a migration stream share their records, and both must refuse anything
  * malformed with a message, never trust a length, and never crash.
- * Guest RAM is bounded so a header cannot make the target allocate much.
+ * The stream is also read as hostd reads it, into mapped guest RAM. Guest
+ * RAM is bounded so a header cannot make the target allocate much.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -120,10 +121,63 @@ static void read_in_pieces(const uint8_t *data, size_t size)
         close(ram);
 }
 
+/* As hostd's migration reader runs it: guest RAM mapped, and pages'
+ * bytes copied to where mig_rx_place says before they are fed. */
+struct mapped {
+    struct mig_rx *x;
+    int fd;
+    uint8_t *mem;
+    uint64_t size;
+};
+
+static int ram_mapped(void *ctx, uint64_t size)
+{
+    struct mapped *m = ctx;
+    if (ram_memfd(&m->fd, size) < 0)
+        return -1;
+    m->mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
+    if (m->mem == MAP_FAILED) {
+        m->mem = NULL;
+        return -1;
+    }
+    m->size = size;
+    mig_rx_use_mapping(m->x, m->mem);
+    return m->fd;
+}
+
+static void read_in_place(const uint8_t *data, size_t size)
+{
+    struct mapped m = { .fd = -1 };
+    m.x = mig_rx_new(ram_mapped, &m);
+    if (m.x == NULL)
+        return;
+    for (size_t off = 0; off < size;) {
+        uint8_t *to;
+        size_t n = mig_rx_place(m.x, &to);
+        size_t k = n > 0 && n < size - off ? n : size - off;
+        if (n > 0)
+            memcpy(to, data + off, k);
+        if (mig_rx_feed(m.x, n > 0 ? to : data + off, k) < 0)
+            break;
+        off += k;
+    }
+    if (mig_rx_end(m.x) == 0) {
+        struct snap_image img;
+        mig_rx_take(m.x, &img);
+        snap_image_free(&img);
+    }
+    mig_rx_free(m.x);
+    if (m.mem != NULL)
+        munmap(m.mem, m.size);
+    if (m.fd >= 0)
+        close(m.fd);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     read_as_file(data, size);
     read_as_stream(data, size);
     read_in_pieces(data, size);
+    read_in_place(data, size);
     return 0;
 }

@@ -617,6 +617,23 @@ fake1_forgotten() {
     fake1_forgotten
 }
 
+@test "a source that stops sending mid-stream: the destination gives up and keeps nothing" {
+    MIG_TIMEOUT=2000 start_host B
+    fake_source stall
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"refused"* ]]
+    fake1_forgotten
+    grep -q "the migration stream stalled" "$B_STATE/hostd.out"
+}
+
+@test "a source that sends its stream before MigrateIn is answered is refused" {
+    start_host B
+    fake_source eager
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"refused: "*"came before MigrateIn was answered"* ]]
+    fake1_forgotten
+}
+
 # restart_a: hostd A again on its state directory (after kill -9).
 restart_a() {
     STATE="$A_STATE"

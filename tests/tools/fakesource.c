@@ -7,9 +7,14 @@
  *   corrupt    one byte of guest memory flipped after its checksum was
  *              taken, then the commit;
  *   truncated  the first half of the stream, then the commit;
- *   hangup     the first half of the stream, then the connection closed.
+ *   hangup     the first half of the stream, then the connection closed;
+ *   stall      the first half of the stream, then nothing, the connection
+ *              open, until the destination gives up and closes it;
+ *   eager      half a MigrateData frame right after MigrateIn, before its
+ *              answer (so it lies in the destination's buffer with it).
  * It prints what the destination answered and exits 0 if the destination
- * refused (corrupt, truncated) or if it sent everything (hangup).
+ * refused (corrupt, truncated, eager), if it sent everything (hangup) or
+ * if the destination closed the stalled connection (stall).
  * Usage: fakesource CERT KEY CA PORT KERNEL MODE
  */
 #include <arpa/inet.h>
@@ -152,6 +157,26 @@ static int send_data(SSL *ssl, const uint8_t *p, size_t n)
     return 0;
 }
 
+/* The first half of a MigrateData frame of the stream's first MiB. */
+static int eager_half_frame(SSL *ssl, const uint8_t *p)
+{
+    Skiff__V1__MigrateData d = SKIFF__V1__MIGRATE_DATA__INIT;
+    d.data.data = (uint8_t *)p;
+    d.data.len = CHUNK;
+    Skiff__V1__Request rq = SKIFF__V1__REQUEST__INIT;
+    rq.op_case = SKIFF__V1__REQUEST__OP_MIGRATE_DATA;
+    rq.migrate_data = &d;
+    rq.id = ++next_id;
+    Skiff__V1__ClientMessage cm = SKIFF__V1__CLIENT_MESSAGE__INIT;
+    cm.msg_case = SKIFF__V1__CLIENT_MESSAGE__MSG_REQUEST;
+    cm.request = &rq;
+    size_t size;
+    uint8_t *frame = skiff_frame_pack(&cm.base, &size);
+    int rc = frame != NULL ? skiff_tls_write_all(ssl, frame, size / 2) : -1;
+    free(frame);
+    return rc;
+}
+
 static SSL *connect_to(SSL_CTX *ctx, unsigned port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -192,11 +217,13 @@ fail:
 int main(int argc, char **argv)
 {
     if (argc != 7) {
-        fprintf(stderr, "usage: fakesource CERT KEY CA PORT KERNEL corrupt|truncated|hangup\n");
+        fprintf(stderr, "usage: fakesource CERT KEY CA PORT KERNEL "
+                "corrupt|truncated|hangup|stall|eager\n");
         return 2;
     }
     const char *mode = argv[6];
-    bool hangup = strcmp(mode, "hangup") == 0;
+    bool hangup = strcmp(mode, "hangup") == 0, stall = strcmp(mode, "stall") == 0;
+    bool eager = strcmp(mode, "eager") == 0;
     char err[512];
     int rc = 1;
     struct stream s = { 0 };
@@ -225,7 +252,15 @@ int main(int argc, char **argv)
     Skiff__V1__Request rq = SKIFF__V1__REQUEST__INIT;
     rq.op_case = SKIFF__V1__REQUEST__OP_MIGRATE_IN;
     rq.migrate_in = &in;
-    if (request(ssl, &rq) < 0 || answer(ssl) != 0) {
+    if (request(ssl, &rq) < 0) {
+        fprintf(stderr, "fakesource: cannot send MigrateIn\n");
+        goto out;
+    }
+    if (eager) {
+        rc = eager_half_frame(ssl, s.p) < 0 || answer(ssl) != 1;
+        goto out;
+    }
+    if (answer(ssl) != 0) {
         fprintf(stderr, "fakesource: MigrateIn not accepted\n");
         goto out;
     }
@@ -242,6 +277,10 @@ int main(int argc, char **argv)
     }
     if (hangup) {
         rc = 0;                     /* closing the connection is the test */
+        goto out;
+    }
+    if (stall) {                    /* the destination must end it */
+        rc = answer(ssl) < 0 ? 0 : 1;
         goto out;
     }
     Skiff__V1__Empty e = SKIFF__V1__EMPTY__INIT;
