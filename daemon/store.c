@@ -334,6 +334,52 @@ static char *dup_col(sqlite3_stmt *s, int col, int *err)
     return r;
 }
 
+/* A row into elem (zeroed first): 0 or a negative errno; elem may then
+ * hold part of it, which the list's clear undoes. */
+typedef int row_fn(sqlite3_stmt *s, void *elem);
+typedef void clear_fn(void *elem);
+
+/*
+ * Every row s yields (its parameters bound; rc: how binding went), each
+ * an element of size bytes filled by row, into a malloc'd array *out of
+ * *n. On an error nothing is returned: clear undoes each element made.
+ */
+static int rows_collect(struct store *st, sqlite3_stmt *s, int rc, size_t size, size_t first,
+                        row_fn *row, clear_fn *clear, const char *what, void **out, size_t *n)
+{
+    uint8_t *v = NULL;
+    size_t len = 0, cap = 0;
+    int err = 0;
+
+    *out = NULL;
+    *n = 0;
+    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        void *nv = room_for(v, &cap, len, size, first);
+        if (!nv) {
+            err = -ENOMEM;
+            break;
+        }
+        v = nv;
+        memset(v + len * size, 0, size);
+        err = row(s, v + len++ * size);
+        if (err)
+            break;
+        rc = SQLITE_OK;
+    }
+    if (!err && rc != SQLITE_DONE)
+        err = store_err(st, rc, what);
+    q_done(s);
+    if (err) {
+        for (size_t i = 0; i < len; i++)
+            clear(v + i * size);
+        free(v);
+        return err;
+    }
+    *out = v;
+    *n = len;
+    return 0;
+}
+
 static int bind_text(sqlite3_stmt *s, int i, const char *t)
 {
     return t ? sqlite3_bind_text(s, i, t, -1, SQLITE_STATIC) : sqlite3_bind_null(s, i);
@@ -748,38 +794,20 @@ int store_domain_get(struct store *st, const char *ref, struct store_domain *out
     return err;
 }
 
+static int domain_elem(sqlite3_stmt *s, void *elem)
+{
+    return domain_row(s, elem);
+}
+
+static void domain_elem_clear(void *elem)
+{
+    store_domain_clear(elem);
+}
+
 int store_domain_list(struct store *st, struct store_domain **out, size_t *n)
 {
-    sqlite3_stmt *s = st->q[Q_DOM_LIST];
-    struct store_domain *v = NULL;
-    size_t len = 0, cap = 0;
-    int rc, err = 0;
-
-    *out = NULL;
-    *n = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        void *nv = room_for(v, &cap, len, sizeof(*v), 16);
-        if (!nv) {
-            err = -ENOMEM;
-            break;
-        }
-        v = nv;
-        if ((err = domain_row(s, &v[len])))
-            break;
-        len++;
-    }
-    if (!err && rc != SQLITE_DONE)
-        err = store_err(st, rc, "listing domains");
-    q_done(s);
-    if (err) {
-        for (size_t i = 0; i < len; i++)
-            store_domain_clear(&v[i]);
-        free(v);
-        return err;
-    }
-    *out = v;
-    *n = len;
-    return 0;
+    return rows_collect(st, st->q[Q_DOM_LIST], SQLITE_OK, sizeof **out, 16, domain_elem,
+                        domain_elem_clear, "listing domains", (void **)out, n);
 }
 
 /* ---- run ids ---- */
@@ -869,58 +897,42 @@ int store_event_append(struct store *st, struct store_event *e)
     return err;
 }
 
+static int event_elem(sqlite3_stmt *s, void *elem)
+{
+    struct store_event *e = elem;
+    int err = 0;
+    e->seq = (uint64_t)sqlite3_column_int64(s, 0);
+    e->time_ns = (uint64_t)sqlite3_column_int64(s, 1);
+    const unsigned char *u = sqlite3_column_text(s, 2);
+    if (u)
+        snprintf(e->domain_uuid, sizeof(e->domain_uuid), "%s", (const char *)u);
+    e->domain_name = dup_col(s, 3, &err);
+    e->kind = dup_col(s, 4, &err);
+    e->state = sqlite3_column_int(s, 5);
+    e->detail = dup_col(s, 6, &err);
+    e->label = dup_col(s, 7, &err);
+    return err;
+}
+
+static void event_elem_clear(void *elem)
+{
+    store_event_clear(elem);
+}
+
 int store_events_since(struct store *st, uint64_t since, size_t max,
                        struct store_event **out, size_t *n)
 {
     sqlite3_stmt *s = st->q[Q_EV_SINCE];
-    struct store_event *v = NULL;
-    size_t len = 0, cap = 0;
-    int rc, err = 0;
 
     *out = NULL;
     *n = 0;
     if (max == 0 || since >= INT64_MAX)
         return 0;
-    rc = sqlite3_bind_int64(s, 1, (int64_t)since);
+    int rc = sqlite3_bind_int64(s, 1, (int64_t)since);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(s, 2, max > INT64_MAX ? INT64_MAX : (int64_t)max);
-    while (rc == SQLITE_OK || rc == SQLITE_ROW) {
-        if ((rc = sqlite3_step(s)) != SQLITE_ROW)
-            break;
-        void *nv = room_for(v, &cap, len, sizeof(*v), 64);
-        if (!nv) {
-            err = -ENOMEM;
-            break;
-        }
-        v = nv;
-        struct store_event *e = &v[len];
-        memset(e, 0, sizeof(*e));
-        e->seq = (uint64_t)sqlite3_column_int64(s, 0);
-        e->time_ns = (uint64_t)sqlite3_column_int64(s, 1);
-        const unsigned char *u = sqlite3_column_text(s, 2);
-        if (u)
-            snprintf(e->domain_uuid, sizeof(e->domain_uuid), "%s", (const char *)u);
-        e->domain_name = dup_col(s, 3, &err);
-        e->kind = dup_col(s, 4, &err);
-        e->state = sqlite3_column_int(s, 5);
-        e->detail = dup_col(s, 6, &err);
-        e->label = dup_col(s, 7, &err);
-        len++;
-        if (err)
-            break;
-    }
-    if (!err && rc != SQLITE_DONE)
-        err = store_err(st, rc, "reading events");
-    q_done(s);
-    if (err) {
-        for (size_t i = 0; i < len; i++)
-            store_event_clear(&v[i]);
-        free(v);
-        return err;
-    }
-    *out = v;
-    *n = len;
-    return 0;
+    return rows_collect(st, s, rc, sizeof **out, 64, event_elem, event_elem_clear,
+                        "reading events", (void **)out, n);
 }
 
 /* ---- CPU pools ---- */
@@ -979,43 +991,25 @@ int store_pool_rename(struct store *st, const char *name, const char *new_name)
     return err;
 }
 
+static int pool_elem(sqlite3_stmt *s, void *elem)
+{
+    struct store_pool *p = elem;
+    int err = 0;
+    p->name = dup_col(s, 0, &err);
+    p->cpus = dup_col(s, 1, &err);
+    p->sched = dup_col(s, 2, &err);
+    return err;
+}
+
+static void pool_elem_clear(void *elem)
+{
+    store_pool_clear(elem);
+}
+
 int store_pool_list(struct store *st, struct store_pool **out, size_t *n)
 {
-    sqlite3_stmt *s = st->q[Q_POOL_LIST];
-    struct store_pool *v = NULL;
-    size_t cnt = 0, cap = 0;
-    int rc, err = 0;
-
-    *out = NULL;
-    *n = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        void *nv = room_for(v, &cap, cnt, sizeof(*v), 8);
-        if (!nv) {
-            err = -ENOMEM;
-            break;
-        }
-        v = nv;
-        struct store_pool *p = &v[cnt];
-        memset(p, 0, sizeof(*p));
-        p->name = dup_col(s, 0, &err);
-        p->cpus = dup_col(s, 1, &err);
-        p->sched = dup_col(s, 2, &err);
-        cnt++;
-        if (err)
-            break;
-    }
-    if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
-        err = store_err(st, rc, "listing pools");
-    q_done(s);
-    if (err) {
-        for (size_t i = 0; i < cnt; i++)
-            store_pool_clear(&v[i]);
-        free(v);
-        return err;
-    }
-    *out = v;
-    *n = cnt;
-    return 0;
+    return rows_collect(st, st->q[Q_POOL_LIST], SQLITE_OK, sizeof **out, 8, pool_elem,
+                        pool_elem_clear, "listing pools", (void **)out, n);
 }
 
 /* ---- NUMA placement of domains ---- */
@@ -1120,44 +1114,26 @@ void store_migration_clear(struct store_migration *m)
     m->peer = NULL;
 }
 
+static int migration_elem(sqlite3_stmt *s, void *elem)
+{
+    struct store_migration *m = elem;
+    int err = 0;
+    m->id = sqlite3_column_int64(s, 0);
+    const unsigned char *u = sqlite3_column_text(s, 1);
+    snprintf(m->uuid, sizeof m->uuid, "%s", u ? (const char *)u : "");
+    m->peer = dup_col(s, 2, &err);
+    m->state = sqlite3_column_int(s, 3);
+    m->was_paused = sqlite3_column_int(s, 4) != 0;
+    return err;
+}
+
+static void migration_elem_clear(void *elem)
+{
+    store_migration_clear(elem);
+}
+
 int store_migrations_open(struct store *st, struct store_migration **out, size_t *n)
 {
-    sqlite3_stmt *s = st->q[Q_MIG_OPEN];
-    struct store_migration *v = NULL;
-    size_t cnt = 0, cap = 0;
-    int rc, err = 0;
-
-    *out = NULL;
-    *n = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        void *nv = room_for(v, &cap, cnt, sizeof(*v), 4);
-        if (!nv) {
-            err = -ENOMEM;
-            break;
-        }
-        v = nv;
-        struct store_migration *m = &v[cnt];
-        memset(m, 0, sizeof(*m));
-        m->id = sqlite3_column_int64(s, 0);
-        const unsigned char *u = sqlite3_column_text(s, 1);
-        snprintf(m->uuid, sizeof m->uuid, "%s", u ? (const char *)u : "");
-        m->peer = dup_col(s, 2, &err);
-        m->state = sqlite3_column_int(s, 3);
-        m->was_paused = sqlite3_column_int(s, 4) != 0;
-        cnt++;
-        if (err)
-            break;
-    }
-    if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
-        err = store_err(st, rc, "listing migrations");
-    q_done(s);
-    if (err) {
-        for (size_t i = 0; i < cnt; i++)
-            store_migration_clear(&v[i]);
-        free(v);
-        return err;
-    }
-    *out = v;
-    *n = cnt;
-    return 0;
+    return rows_collect(st, st->q[Q_MIG_OPEN], SQLITE_OK, sizeof **out, 4, migration_elem,
+                        migration_elem_clear, "listing migrations", (void **)out, n);
 }
