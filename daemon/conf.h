@@ -10,6 +10,7 @@ struct hostd_conf;
 #define DEFAULT_SHUTDOWN_GRACE_MS 10000
 #define DEFAULT_MAX_CONNECTIONS_PER_UID 128
 #define DEFAULT_CLIENT_TIMEOUT_MS 30000
+#define DEFAULT_MIGRATE_TIMEOUT_MS 30000
 
 /* Read path into conf (keys it sets replace conf's values). A missing file
  * is an error only when required. */

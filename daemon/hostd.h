@@ -48,7 +48,7 @@ struct hostd_conf {
     size_t n_tls_allow;
     bool tls_allow_set;          /* tls_allow given (an empty list allows nobody) */
     uint32_t tls_handshake_timeout_ms;   /* 0: the default */
-    uint32_t migrate_timeout_ms;         /* each peer read/write in a migration; 0: 30000 */
+    uint32_t migrate_timeout_ms;         /* each peer read/write in a migration */
     char *sysfs_root;            /* topology source (default /sys; tests: a synthetic tree) */
     char *cgroup_parent;         /* hostd's cgroup for domains (default "skiff") */
     uint32_t max_connections_per_uid;   /* API connections one uid may hold; 0 = no limit */

@@ -168,6 +168,7 @@ static int configure(struct hostd *h, const struct options *o)
     c->shutdown_grace_ms = DEFAULT_SHUTDOWN_GRACE_MS;
     c->max_connections_per_uid = DEFAULT_MAX_CONNECTIONS_PER_UID;
     c->client_timeout_ms = DEFAULT_CLIENT_TIMEOUT_MS;
+    c->migrate_timeout_ms = DEFAULT_MIGRATE_TIMEOUT_MS;
     c->console_log_max_bytes = DEFAULT_CONSOLE_LOG_MAX;
     c->log_level = -1;
     c->enforcing = 1;

@@ -67,9 +67,6 @@ struct mig_in {
     char name[128];
 };
 
-/* A stream that sends nothing for this long has failed (migrate_timeout_ms). */
-#define MIG_IN_TIMEOUT_MS 30000
-
 static struct list ins = { &ins, &ins };
 
 static struct mig_in *find_in(struct conn *c)
@@ -467,8 +464,8 @@ static const struct mig_reader_ops reader_ops = { frame_begin, frame_place, fram
 static void accepted(struct mig_in *m, struct call *call)
 {
     struct hostd *h = m->conn->h;
-    m->reader = mig_reader_start(m->conn, &reader_ops, m, h->conf.migrate_timeout_ms
-                                 ? h->conf.migrate_timeout_ms : MIG_IN_TIMEOUT_MS);
+    /* A stream that sends nothing for migrate_timeout_ms has failed. */
+    m->reader = mig_reader_start(m->conn, &reader_ops, m, h->conf.migrate_timeout_ms);
     if (m->reader != NULL) {
         call_reply_ok(call);
         return;

@@ -59,7 +59,6 @@
 
 #define MIG_DEFAULT_PORT 7443
 #define MIG_CHUNK (1U << 20)
-#define MIG_DEFAULT_TIMEOUT_MS 30000
 #define PROGRESS_NS 100000000ULL     /* 100 ms */
 
 enum mig_phase { PH_RUNNING, PH_STOPPED, PH_COMMIT_SENT };
@@ -565,7 +564,6 @@ static int run(struct mig_out *m)
         in.resident.len = resident_len;
         m->resident = mig_map_pages(resident, resident_len) * SNAP_PAGE;
     }
-
     Skiff__V1__Request rq = SKIFF__V1__REQUEST__INIT;
     rq.op_case = SKIFF__V1__REQUEST__OP_MIGRATE_IN;
     rq.migrate_in = &in;
@@ -589,8 +587,8 @@ static int run(struct mig_out *m)
     hd.page_size = SNAP_PAGE;
     Skiff__Snapshot__V1__Devices dev = SKIFF__SNAPSHOT__V1__DEVICES__INIT;
     struct mig_source src = { .mem = m->mem, .size = m->size, .memfd = m->memfd,
-                              .stable = !m->live || m->was_paused, .ctx = m, .fetch_dirty = fetch_dirty,
-                              .stop = stop, .round = round_begins };
+                              .stable = !m->live || m->was_paused, .ctx = m,
+                              .fetch_dirty = fetch_dirty, .stop = stop, .round = round_begins };
     /* Rounds are bounded: a guest dirtying faster than the link stops
      * after max_rounds or once three times its RAM went out. */
     struct mig_limits lim = { .max_rounds = m->live ? 8 : 0, .small_pages = 64,
@@ -767,11 +765,11 @@ static void finish(struct mig_out *m)
 {
     struct domain *d = mig_domain(m);
     if (m->rc == 0 && m->commit_answered) {
+        m->resumed_at = now_monotonic_ns();
         char what[200];
         snprintf(what, sizeof what, "%llu bytes, %u rounds, %llu us down",
                  (unsigned long long)m->st.bytes, m->st.rounds,
-                 (unsigned long long)((now_monotonic_ns() - m->stopped_at) / 1000));
-        m->resumed_at = now_monotonic_ns();
+                 (unsigned long long)((m->resumed_at - m->stopped_at) / 1000));
         progress(m, true);
         log_info("domain %s: migrated to %s:%u (%llu bytes, %u rounds)", m->name, m->host,
                  m->port, (unsigned long long)m->st.bytes, m->st.rounds);
@@ -1006,8 +1004,7 @@ void rpc_migrate(struct call *call, const Skiff__V1__MigrateRequest *rq)
     m->port = rq->port ? rq->port : MIG_DEFAULT_PORT;
     m->was_paused = d->row.state == SKIFF__V1__DOMAIN_STATE__PAUSED;
     m->persistent = d->row.persistent;
-    m->timeout_ms = h->conf.migrate_timeout_ms ? h->conf.migrate_timeout_ms
-                                               : MIG_DEFAULT_TIMEOUT_MS;
+    m->timeout_ms = h->conf.migrate_timeout_ms;
     m->t0 = now_monotonic_ns();
     snprintf(m->uuid, sizeof m->uuid, "%s", d->row.uuid);
     snprintf(m->name, sizeof m->name, "%s", d->row.name);

@@ -18,6 +18,10 @@
 #include "log.h"
 #include "populate.h"
 
+#ifndef MADV_POPULATE_WRITE     /* headers older than Linux 5.14 */
+#define MADV_POPULATE_WRITE 23
+#endif
+
 #define PAGE 4096U
 #define PIECE (2U << 20)
 
