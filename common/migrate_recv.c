@@ -370,8 +370,8 @@ static int settle(struct mig_rx *x)
 }
 
 /*
- * Without a mapping, written: a write that fills a page spares the
- * kernel clearing a fresh page first, and the caller page faults.
+ * Without a mapping, pages are written: a write that fills a page spares
+ * the kernel clearing a fresh one first, and the caller a page fault.
  */
 static int pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off)
 {
